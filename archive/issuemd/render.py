@@ -1,0 +1,63 @@
+"""Render an :class:`IssueDoc` back into the seed's Markdown format."""
+
+from __future__ import annotations
+
+import re
+
+from .numerals import to_chinese
+
+SIMILAR_LABEL = "相似的还有"
+_TITLE_SPECIAL = re.compile(r"([\\\[\]*`<])|(?<!\w)_|_(?!\w)")
+_URL_UNSAFE = {" ": "%20", "<": "%3C", ">": "%3E", "\t": "%09"}
+
+
+def default_title(number, date=None):
+    """The heading an issue gets when it has no title of its own: ``2022年03月11日第三期``."""
+    prefix = f"{date.year}年{date.month:02d}月{date.day:02d}日" if date else ""
+    return f"{prefix}第{to_chinese(number)}期"
+
+
+def escape_title(title):
+    return _TITLE_SPECIAL.sub(lambda match: "\\" + match.group(0), title)
+
+
+def escape_url(url):
+    url = "".join(_URL_UNSAFE.get(char, char) for char in url)
+    if url.count("(") != url.count(")"):
+        url = url.replace("(", "%28").replace(")", "%29")
+    return url
+
+
+def link_markdown(title, url):
+    return f"[{escape_title(title)}]({escape_url(url)})"
+
+
+def entry_body(entry):
+    body = entry.annotation
+    if entry.children:
+        marker = "-" if body.startswith("- ") else "*"
+        lines = [f"{marker} {SIMILAR_LABEL}"]
+        lines += [f"  {marker} {link_markdown(c.title, c.url)}" for c in entry.children]
+        body = "\n".join(filter(None, [body, *lines]))
+    return body
+
+
+def render_issue(doc):
+    out = [f"# {doc.title or default_title(doc.number, doc.date)}", ""]
+    if doc.lede_heading:
+        out.append(f"## {doc.lede_heading}")
+    if doc.lede:
+        out.append(doc.lede)
+    if doc.lede_heading or doc.lede:
+        out.append("")
+    for section in doc.sections:
+        out += [f"## {section.heading}", ""]
+        if section.note:
+            out += [section.note, ""]
+        for entry in section.entries:
+            out.append(f"### {link_markdown(entry.title, entry.url)}")
+            body = entry_body(entry)
+            if body:
+                out.append(body)
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"

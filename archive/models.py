@@ -1,0 +1,236 @@
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from .issuemd import default_title
+from .markup import render_markdown
+from .urlnorm import domain_of, normalize_url
+
+http_url_validator = URLValidator(
+    schemes=["http", "https"], message=_("Enter an http:// or https:// address.")
+)
+
+
+def unicode_slug(text, taken=()):
+    """A slug that keeps Chinese (``硬件加速``) and stays unique against ``taken``.
+
+    ``C#`` and ``C++`` would both become ``c``; the symbols are spelled out first.
+    """
+    spelled = text.replace("#", " sharp").replace("++", " plus plus").replace("+", " plus")
+    base = slugify(spelled, allow_unicode=True)[:90] or "section"
+    slug, counter = base, 2
+    while slug in taken:
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug
+
+
+class IssueQuerySet(models.QuerySet):
+    def published(self, now=None):
+        return self.filter(published_at__lte=now or timezone.now())
+
+    def visible_to(self, user):
+        """Readers see published issues; editors also see drafts and scheduled ones."""
+        return self if user.is_staff else self.published()
+
+
+class Issue(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(
+        _("title"), max_length=300, blank=True, help_text=_("Left empty: “2022年03月11日第三期”.")
+    )
+    date = models.DateField(_("issue date"), null=True, blank=True)
+    lede_heading = models.CharField(_("lede heading"), max_length=300, blank=True)
+    lede = models.TextField(_("lede"), blank=True, help_text=_("Markdown."))
+    lede_html = models.TextField(editable=False, blank=True)
+    published_at = models.DateTimeField(
+        _("publish at"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: a draft. In the future: scheduled. Readers see it from then on."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="issue_unique_number"),
+        ]
+        indexes = [
+            # Home page and /issues/: published issues, newest first.
+            models.Index(fields=["published_at", "number"], name="issue_published_idx"),
+        ]
+
+    def __str__(self):
+        return self.display_title
+
+    def save(self, *args, **kwargs):
+        self.lede_html = render_markdown(self.lede)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("archive:issue", args=[self.number])
+
+    @property
+    def display_title(self):
+        return self.title or default_title(self.number, self.date)
+
+    @property
+    def status(self):
+        if self.published_at is None:
+            return self.Status.DRAFT
+        if self.published_at > timezone.now():
+            return self.Status.SCHEDULED
+        return self.Status.PUBLISHED
+
+    @property
+    def is_public(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def display_date(self):
+        if self.date:
+            return self.date
+        return timezone.localdate(self.published_at) if self.published_at else None
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            taken = set(Category.objects.exclude(pk=self.pk).values_list("slug", flat=True))
+            self.slug = unicode_slug(self.name, taken)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("archive:category", args=[self.slug])
+
+
+class Section(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="sections")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="sections")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    note = models.TextField(_("note"), blank=True, help_text=_("Markdown, shown above the links."))
+    note_html = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        ordering = ["issue", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "position"], name="section_unique_position_in_issue"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.category} · {self.issue}"
+
+    def save(self, *args, **kwargs):
+        self.note_html = render_markdown(self.note)
+        super().save(*args, **kwargs)
+
+
+class TaggedLink(TaggedItemBase):
+    """Tags through a real foreign key, so a page reads its links' tags in one join."""
+
+    content_object = models.ForeignKey("Link", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="taggedlink_unique_tag_per_link"
+            ),
+        ]
+
+
+class LinkQuerySet(models.QuerySet):
+    def published(self, now=None):
+        return self.filter(section__issue__published_at__lte=now or timezone.now())
+
+    def newest_first(self):
+        return self.order_by("-section__issue__number", "section__position", "position", "pk")
+
+
+class Link(models.Model):
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="links")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("Set for a “similar” link shown under another link."),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=500)
+    url = models.URLField(_("URL"), max_length=2000, validators=[http_url_validator])
+    normalized_url = models.CharField(max_length=2000, editable=False, db_index=True)
+    domain = models.CharField(max_length=255, editable=False)
+    annotation = models.TextField(_("annotation"), blank=True, help_text=_("Markdown."))
+    annotation_html = models.TextField(editable=False, blank=True)
+
+    tags = TaggableManager(through=TaggedLink, blank=True)
+
+    objects = LinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["section", "position"]
+        constraints = [
+            # Top-level links are ordered within their section, child links under their parent.
+            models.UniqueConstraint(
+                fields=["section", "position"],
+                condition=Q(parent__isnull=True),
+                name="link_unique_position_in_section",
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "position"],
+                condition=Q(parent__isnull=False),
+                name="link_unique_position_under_parent",
+            ),
+        ]
+        indexes = [
+            # /domains/<domain>/: every link from one domain.
+            models.Index(fields=["domain"], name="link_domain_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.refresh_derived()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("archive:link", args=[self.pk])
+
+    def refresh_derived(self):
+        """Compute every derived field. save() calls it; bulk writers must call it too."""
+        if self.parent_id and self.parent is not None:
+            self.section_id = self.parent.section_id
+        self.url = self.url.strip()
+        self.normalized_url = normalize_url(self.url)
+        self.domain = domain_of(self.url)[:255]
+        self.annotation_html = render_markdown(self.annotation)

@@ -1,0 +1,184 @@
+"""Public pages. Each makes a fixed number of queries whatever the archive's size: lists are
+paginated first, then their links' tags are read in one query (``attach_tags``)."""
+
+from itertools import groupby
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from taggit.models import Tag
+
+from .models import Category, Issue, Link, TaggedLink
+
+PAGE_SIZE = 30
+ISSUES_PAGE_SIZE = 60
+
+
+def attach_tags(links):
+    """Set ``link.tag_list`` to [(name, slug)] for every link, in one query."""
+    links = list(links)
+    by_id = {link.pk: link for link in links}
+    for link in links:
+        link.tag_list = []
+    rows = (
+        TaggedLink.objects.filter(content_object_id__in=by_id)
+        .order_by("tag__name")
+        .values_list("content_object_id", "tag__name", "tag__slug")
+    )
+    for link_id, name, slug in rows:
+        by_id[link_id].tag_list.append((name, slug))
+    return links
+
+
+def link_page(request, queryset):
+    """A page of links, newest issue first, with their issue, category and tags."""
+    queryset = queryset.select_related("section__issue", "section__category").newest_first()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_tags(page.object_list)
+    return page
+
+
+def published_link_counts():
+    return Count("sections__links", filter=Q(sections__issue__published_at__lte=timezone.now()))
+
+
+def nest_links(links):
+    """Top-level links with ``child_links`` set; links must come ordered by position."""
+    top, children = [], {}
+    for link in links:
+        link.child_links = []
+        if link.parent_id is None:
+            top.append(link)
+        else:
+            children.setdefault(link.parent_id, []).append(link)
+    for link in top:
+        link.child_links = children.get(link.pk, [])
+    return top
+
+
+def home(request):
+    latest = Issue.objects.published().order_by("-number").first()
+    sections = []
+    if latest is not None:
+        links = (
+            Link.objects.filter(section__issue=latest, parent=None)
+            .select_related("section__category")
+            .order_by("section__position", "position")
+        )
+        sections = [
+            (section, list(group)) for section, group in groupby(links, key=lambda x: x.section)
+        ]
+    recent = Issue.objects.published().order_by("-number")[1:9]
+    categories = (
+        Category.objects.annotate(link_count=published_link_counts())
+        .filter(link_count__gt=0)
+        .order_by("position", "name")
+    )
+    return render(
+        request,
+        "archive/home.html",
+        {"latest": latest, "sections": sections, "recent": recent, "categories": categories},
+    )
+
+
+def issue_list(request):
+    issues = (
+        Issue.objects.published().annotate(link_count=Count("sections__links")).order_by("-number")
+    )
+    page = Paginator(issues, ISSUES_PAGE_SIZE).get_page(request.GET.get("page"))
+    years = [
+        (year, list(group))
+        for year, group in groupby(
+            page.object_list, key=lambda issue: getattr(issue.display_date, "year", None)
+        )
+    ]
+    return render(request, "archive/issue_list.html", {"page": page, "years": years})
+
+
+def issue_detail(request, number):
+    issue = get_object_or_404(Issue.objects.visible_to(request.user), number=number)
+    sections = list(issue.sections.select_related("category").order_by("position"))
+    links = attach_tags(
+        Link.objects.filter(section__issue=issue).order_by("section_id", "position", "pk")
+    )
+    by_section = {}
+    for section_id, group in groupby(links, key=lambda link: link.section_id):
+        by_section[section_id] = nest_links(group)
+    for section in sections:
+        section.top_links = by_section.get(section.pk, [])
+    return render(request, "archive/issue_detail.html", {"issue": issue, "sections": sections})
+
+
+def category_list(request):
+    categories = Category.objects.annotate(link_count=published_link_counts()).order_by(
+        "position", "name"
+    )
+    return render(request, "archive/category_list.html", {"categories": categories})
+
+
+def category_detail(request, slug):
+    category = get_object_or_404(Category, slug=slug)
+    page = link_page(request, Link.objects.published().filter(section__category=category))
+    return render(request, "archive/category_detail.html", {"category": category, "page": page})
+
+
+def tag_list(request):
+    published = Q(
+        archive_taggedlink_items__content_object__section__issue__published_at__lte=(timezone.now())
+    )
+    tags = (
+        Tag.objects.annotate(link_count=Count("archive_taggedlink_items", filter=published))
+        .filter(link_count__gt=0)
+        .order_by("-link_count", "name")
+    )
+    return render(request, "archive/tag_list.html", {"tags": tags})
+
+
+def tag_detail(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    page = link_page(request, Link.objects.published().filter(taggedlink__tag=tag))
+    if not page.paginator.count:
+        raise Http404("No published link has this tag.")
+    return render(request, "archive/tag_detail.html", {"tag": tag, "page": page})
+
+
+def domain_detail(request, domain):
+    page = link_page(request, Link.objects.published().filter(domain=domain))
+    if not page.paginator.count:
+        raise Http404("No link from this domain.")
+    return render(request, "archive/domain_detail.html", {"domain": domain, "page": page})
+
+
+def link_detail(request, pk):
+    visible = Link.objects.all() if request.user.is_staff else Link.objects.published()
+    link = get_object_or_404(
+        visible.select_related("section__issue", "section__category", "parent"), pk=pk
+    )
+    attach_tags([link])
+    children = list(link.children.order_by("position"))
+    appearances = (
+        Link.objects.published()
+        .filter(normalized_url=link.normalized_url)
+        .exclude(pk=link.pk)
+        .select_related("section__issue", "section__category")
+        .newest_first()[:20]
+    )
+    related = (
+        visible.filter(section=link.section_id, parent=None)
+        .exclude(pk=link.pk)
+        .exclude(pk=link.parent_id)
+        .order_by("position")[:10]
+    )
+    return render(
+        request,
+        "archive/link_detail.html",
+        {
+            "link": link,
+            "issue": link.section.issue,
+            "children": children,
+            "appearances": appearances,
+            "related": related,
+        },
+    )

@@ -1,0 +1,32 @@
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+SHARED = Path(settings.BASE_DIR).parent / "shared"
+SEED = SHARED / "seed" / "2022-03-11-issue-3.md"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def seed_text():
+    if not SEED.exists():
+        pytest.skip("the seed issue (../shared/seed) is not beside this checkout")
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def seed_path(seed_text):
+    return SEED
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    """A staff user in the editors group, as `create_editor` makes one."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("editor", password="correct horse battery")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name="editors"))
+    return user
