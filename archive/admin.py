@@ -2,6 +2,7 @@
 
 import nested_admin
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, F, Q
 from django.http import JsonResponse
@@ -16,6 +17,9 @@ from .loading import POSITION_OFFSET
 from .models import Category, Issue, Link, Section
 
 TAG_SUGGESTIONS = 15
+
+admin.site.site_header = f"{settings.SITE_NAME} · editors"
+admin.site.site_title = settings.SITE_NAME
 
 
 class SavesEveryRowForm(forms.ModelForm):

@@ -17,6 +17,15 @@ http_url_validator = URLValidator(
 )
 
 
+class HttpURLField(models.URLField):
+    """A URL field that accepts only http(s) and completes a bare domain with https://."""
+
+    default_validators = [http_url_validator]
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 def unicode_slug(text, taken=()):
     """A slug that keeps Chinese (``硬件加速``) and stays unique against ``taken``.
 
@@ -186,7 +195,7 @@ class Link(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     title = models.CharField(_("title"), max_length=500)
-    url = models.URLField(_("URL"), max_length=2000, validators=[http_url_validator])
+    url = HttpURLField(_("URL"), max_length=2000)
     normalized_url = models.CharField(max_length=2000, editable=False, db_index=True)
     domain = models.CharField(max_length=255, editable=False)
     annotation = models.TextField(_("annotation"), blank=True, help_text=_("Markdown."))
