@@ -178,7 +178,13 @@ class CategoryAdmin(admin.ModelAdmin):
     view_on_site = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(link_count=Count("sections__links"))
+        # An aggregate drops Meta.ordering, so the order is said again.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(link_count=Count("sections__links"))
+            .order_by("position", "name")
+        )
 
     @admin.display(description=_("links"), ordering="link_count")
     def links(self, category):

@@ -1,0 +1,108 @@
+"""End to end in a real Chromium: an editor composes and publishes, a reader sees it.
+
+Uses Debian's chromium (/usr/bin/chromium) through Playwright. Skipped when no Chromium is
+installed, unless REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
+"""
+
+import datetime
+import os
+import shutil
+
+import pytest
+from django.utils import timezone
+
+from archive.models import Category, Issue
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+pytestmark = [pytest.mark.browser]
+
+if not os.path.exists(CHROMIUM) and os.environ.get("REQUIRE_BROWSER") != "1":
+    pytestmark.append(
+        pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)")
+    )
+
+
+@pytest.fixture
+def page(live_server):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+    # itself are synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def test_editor_publishes_an_issue_and_readers_see_it(page, django_user_model, transactional_db):
+    from django.contrib.auth.models import Group
+
+    editor = django_user_model.objects.create_user("editor", password="correct horse battery")
+    editor.is_staff = True
+    editor.save()
+    editor.groups.add(Group.objects.get(name="editors"))
+    Category.objects.create(name="实用工具")
+
+    page.goto("/admin/login/?next=/admin/archive/issue/add/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "correct horse battery")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/archive/issue/add/")
+
+    page.fill("#id_number", "77")
+    page.fill("#id_date", "2024-06-07")
+    page.fill("#id_lede", "浏览器里写的一期")
+    moment = timezone.localtime() - datetime.timedelta(minutes=5)
+    page.fill("#id_published_at_0", moment.strftime("%Y-%m-%d"))
+    page.fill("#id_published_at_1", moment.strftime("%H:%M:%S"))
+
+    page.click(".djn-add-handler.djn-model-archive-section")
+    section = page.locator("#sections-0")
+    section.locator(".select2-selection").click()
+    page.fill(".select2-search__field", "实用")
+    page.click(".select2-results__option >> text=实用工具")
+
+    for index, (title, url) in enumerate(
+        [
+            ("ripgrep 代码搜索", "https://github.com/BurntSushi/ripgrep"),
+            ("fzf", "https://github.com/junegunn/fzf"),
+        ]
+    ):
+        section.locator(".djn-add-handler.djn-level-2").click()
+        prefix = f"sections-0-links-{index}"
+        page.fill(f"[name={prefix}-title]", title)
+        page.fill(f"[name={prefix}-url]", url)
+        page.fill(f"[name={prefix}-annotation]", f"* {title} 的注释")
+        page.fill(f"[name={prefix}-tags]", "命令行")
+
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/archive/issue/")
+    assert page.locator(".messagelist .success").count() == 1
+
+    issue = Issue.objects.get(number=77)
+    assert issue.status == "published"
+    assert list(
+        issue.sections.get().links.order_by("position").values_list("title", flat=True)
+    ) == [
+        "ripgrep 代码搜索",
+        "fzf",
+    ]
+
+    # A reader, logged out, reads the issue and browses the category.
+    page.context.clear_cookies()
+    page.goto("/issues/77/")
+    titles = page.locator(".link-title a").all_inner_texts()
+    assert titles == ["ripgrep 代码搜索", "fzf"]
+    assert "浏览器里写的一期" in page.inner_text(".lede")
+    page.click(".section h2 a")
+    assert page.url.endswith("/categories/%E5%AE%9E%E7%94%A8%E5%B7%A5%E5%85%B7/")
+    assert page.locator(".link-title a").all_inner_texts() == ["ripgrep 代码搜索", "fzf"]
+    assert page.locator(".tags a").first.inner_text() == "命令行"
