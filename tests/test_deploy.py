@@ -1,0 +1,63 @@
+"""docker-compose.yml, the Dockerfile and .env.example agree with each other and the settings.
+
+There is no Docker engine here, so the files are checked for consistency rather than run."""
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def env_example():
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def test_database_waits_for_a_healthy_postgresql():
+    services = compose()["services"]
+    assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
+    assert services["web"]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_web_migrates_collects_static_and_runs_gunicorn():
+    command = compose()["services"]["web"]["command"]
+    assert command.index("migrate") < command.index("collectstatic") < command.index("gunicorn")
+    assert "gunicorn newsletter.wsgi" in command
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for folder in ["newsletter", "archive", "templates", "static"]:
+        assert f"COPY {folder} {folder}" in dockerfile
+
+
+def test_env_example_matches_the_services_and_holds_no_secret():
+    services = compose()["services"]
+    env_files = [entry["path"] for entry in services["web"]["env_file"]]
+    assert env_files[0] == ".env.example"
+    env = env_example()
+    database = urlsplit(env["DATABASE_URL"])
+    db = services["db"]["environment"]
+    assert database.hostname in services
+    assert (database.username, database.password, database.path.lstrip("/")) == (
+        db["POSTGRES_USER"],
+        db["POSTGRES_PASSWORD"],
+        db["POSTGRES_DB"],
+    )
+    assert urlsplit(env["REDIS_URL"]).hostname in services
+    assert env["SECRET_KEY"].startswith("replace-me")
+
+
+def test_every_variable_in_env_example_is_read_by_the_settings():
+    source = (ROOT / "newsletter" / "settings.py").read_text()
+    read = set(re.findall(r'env_\w+\("([A-Z_]+)"', source))
+    assert set(env_example()) <= read
