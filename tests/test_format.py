@@ -169,3 +169,16 @@ def test_file_name_number_is_used_when_the_heading_has_none():
     doc = parse_issue("## 工具\n\n### [x](https://example.com)\n", number=9)
     assert doc.number == 9
     assert doc.title == ""
+
+
+def test_tags_live_in_an_html_comment_under_the_entry():
+    text = (
+        "# 第 1 期\n\n## 工具\n\n### [Tokio](https://tokio.rs/)\n* 异步运行时\n"
+        "  * 子项\n<!-- tags: Rust, 异步，网络 -->\n\n### [B](https://b.example/)\n"
+    )
+    doc = parse_issue(text)
+    tokio = doc.sections[0].entries[0]
+    assert tokio.tags == ["Rust", "异步", "网络"]
+    assert tokio.annotation == "* 异步运行时\n  * 子项"
+    assert "<!-- tags: Rust, 异步, 网络 -->" in render_issue(doc)
+    assert parse_issue(render_issue(doc)).comparable() == doc.comparable()

@@ -172,3 +172,30 @@ def test_folders_skip_readme_source_and_meta(tmp_path, seed_path):
 def test_missing_path_is_a_clear_error():
     with pytest.raises(CommandError, match="no such file or folder"):
         call_command("import_markdown", "/nonexistent/issue.md")
+
+
+def test_tags_are_imported_and_reimporting_them_changes_nothing(tmp_path):
+    path = tmp_path / "issue-5.md"
+    path.write_text(SMALL.replace("* first\n", "* first\n<!-- tags: Rust, 异步 -->\n"), "utf-8")
+    run_import(path)
+    assert sorted(Link.objects.get(title="One").tags.names()) == ["Rust", "异步"]
+    assert list(Link.objects.get(title="Two").tags.names()) == []
+    out = io.StringIO()
+    call_command("import_markdown", str(path), stdout=out)
+    assert "1 unchanged" in out.getvalue()
+    path.write_text(SMALL.replace("* first\n", "* first\n<!-- tags: rust -->\n"), "utf-8")
+    run_import(path)
+    assert list(Link.objects.get(title="One").tags.names()) == ["Rust"]
+
+
+def test_demo_issues_import_and_export_unchanged():
+    from django.conf import settings
+
+    demo = sorted((settings.BASE_DIR / "archive" / "demo").glob("*.md"))
+    assert len(demo) >= 3
+    run_import(settings.BASE_DIR / "archive" / "demo", "--publish")
+    assert Issue.objects.published().count() == len(demo)
+    assert Link.objects.filter(taggedlink__isnull=False).distinct().count() > 10
+    for path in demo:
+        doc = parse_issue(path.read_text(encoding="utf-8"))
+        assert issue_to_doc(Issue.objects.get(number=doc.number)).comparable() == doc.comparable()

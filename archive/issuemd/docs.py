@@ -22,7 +22,7 @@ class EntryDoc:
             self.title,
             self.url,
             self.annotation,
-            tuple(sorted(self.tags)),
+            tuple(sorted({tag.lower() for tag in self.tags})),
             tuple(child.comparable() for child in self.children),
         )
 

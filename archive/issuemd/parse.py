@@ -13,6 +13,7 @@ The format (the seed's)::
     * annotation bullets              the entry's annotation (any Markdown)
     * 相似的还有                       nested related links become child entries
       * [title](https://...)
+    <!-- tags: rust, 异步 -->          the entry's tags (an HTML comment: invisible elsewhere)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .numerals import parse_number
 SIMILAR_LABELS = ("相似的还有", "类似的还有", "相似的项目还有", "类似项目")
 ALLOWED_SCHEMES = ("http", "https")
 
+TAGS_COMMENT = re.compile(r"^<!--\s*tags\s*[:：]\s*(.*?)\s*-->\s*$", re.IGNORECASE)
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _NUMBER_PATTERNS = (
     re.compile(r"第\s*([0-9０-９]+|[零〇一二两三四五六七八九十百千万]+)\s*期"),
@@ -150,10 +152,17 @@ class _Parser:
     def entry(self, title, url, line, body):
         check_url(url, line, self.source)
         children, skip = self.children(body)
+        tags = []
+        for node in body:
+            match = node.type == "html_block" and TAGS_COMMENT.match(node.content.strip())
+            if match:
+                tags += [tag.strip() for tag in re.split(r"[,，]", match.group(1)) if tag.strip()]
+                skip.append(tuple(node.map))
         return EntryDoc(
             title=title,
             url=url.strip(),
             annotation=self.slice(body, skip),
+            tags=list(dict.fromkeys(tags)),
             children=children,
             line=line,
         )

@@ -39,6 +39,8 @@ def entry_body(entry):
         lines = [f"{marker} {SIMILAR_LABEL}"]
         lines += [f"  {marker} {link_markdown(c.title, c.url)}" for c in entry.children]
         body = "\n".join(filter(None, [body, *lines]))
+    if entry.tags:
+        body = "\n".join(filter(None, [body, f"<!-- tags: {', '.join(entry.tags)} -->"]))
     return body
 
 
