@@ -241,3 +241,15 @@ def test_reverse_names_are_namespaced():
         == "/categories/%E7%A1%AC%E4%BB%B6%E5%8A%A0%E9%80%9F/"
     )
     assert reverse("archive:tag", args=["大模型"]) == "/tags/%E5%A4%A7%E6%A8%A1%E5%9E%8B/"
+
+
+def test_a_stored_javascript_url_is_never_rendered_as_a_link(client):
+    section = make_section(make_issue(1))
+    # Written past validation, as a raw ORM update would.
+    link = make_link(section, "<script>alert(1)</script> evil", "https://example.com/ok")
+    Link.objects.filter(pk=link.pk).update(url="javascript:alert(1)")
+    for url in ["/", "/issues/1/", link.get_absolute_url()]:
+        html = client.get(url).content.decode()
+        assert "javascript:" not in html.replace("javascript:alert(1)</span>", ""), url
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; evil" in html
