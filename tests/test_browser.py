@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from archive.models import Category, Issue
@@ -39,6 +40,9 @@ def page(live_server):
         context.set_default_timeout(15_000)
         yield context.new_page()
         browser.close()
+        # ORM calls made while Playwright runs use a connection of their own (its greenlet has
+        # its own context); close it, or PostgreSQL cannot drop the test database.
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
