@@ -58,7 +58,9 @@ def issue_to_doc(issue):
     tags = tags_by_link([link.pk for link in links])
     entries = {}
     docs = {
-        section.pk: SectionDoc(heading=section.category.name, note=section.note)
+        section.pk: SectionDoc(
+            heading=section.category.name, note=section.note, url=section.heading_url
+        )
         for section in sections
     }
     top = [link for link in links if link.parent_id is None]
@@ -161,6 +163,7 @@ def _write_sections(issue, doc):
         section = old_sections[position] if position < len(old_sections) else Section(issue=issue)
         section.category = categories[section_doc.heading]
         section.position = position
+        section.heading_url = section_doc.url
         section.note = section_doc.note
         section.save()  # few per issue; save() renders the note
         sections.append(section)

@@ -117,7 +117,7 @@ class Issue(models.Model):
 
 
 class Category(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -143,6 +143,9 @@ class Section(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="sections")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="sections")
     position = models.PositiveIntegerField(_("position"), default=0)
+    heading_url = HttpURLField(
+        _("heading link"), max_length=2000, blank=True, help_text=_("Where the heading links to.")
+    )
     note = models.TextField(_("note"), blank=True, help_text=_("Markdown, shown above the links."))
     note_html = models.TextField(editable=False, blank=True)
 
@@ -194,8 +197,13 @@ class Link(models.Model):
         help_text=_("Set for a “similar” link shown under another link."),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
-    title = models.CharField(_("title"), max_length=500)
-    url = HttpURLField(_("URL"), max_length=2000)
+    title = models.CharField(_("title"), max_length=1000)
+    url = HttpURLField(
+        _("URL"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Empty for a text entry: a quote or an announcement without a link."),
+    )
     normalized_url = models.CharField(max_length=2000, editable=False, db_index=True)
     domain = models.CharField(max_length=255, editable=False)
     annotation = models.TextField(_("annotation"), blank=True, help_text=_("Markdown."))
@@ -240,6 +248,6 @@ class Link(models.Model):
         if self.parent_id and self.parent is not None:
             self.section_id = self.parent.section_id
         self.url = self.url.strip()
-        self.normalized_url = normalize_url(self.url)
-        self.domain = domain_of(self.url)[:255]
+        self.normalized_url = normalize_url(self.url) if self.url else ""
+        self.domain = domain_of(self.url)[:255] if self.url else ""
         self.annotation_html = render_markdown(self.annotation)

@@ -151,7 +151,6 @@ def test_crlf_bom_and_zero_width_characters():
         ("", "no H1 heading"),
         ("## 工具\n\n### [x](https://example.com)\n", "no H1 heading"),
         ("# Hello world\n\n## 工具\n", "no issue number"),
-        ("# 第1期\n\n### [x](https://example.com)\n", "before any section heading"),
         ("# 第1期\n\n## 工具\n\n### [x](javascript:alert(1))\n", "not an http(s) URL"),
         ("# 第1期\n\n## 工具\n\n### [x](data:text/html,hi)\n", "not an http(s) URL"),
         ("# 第1期\n\n## 工具\n\n### [x](https://)\n", "not an http(s) URL"),

@@ -34,10 +34,16 @@ class SectionDoc:
     heading: str
     note: str = ""
     entries: list[EntryDoc] = field(default_factory=list)
+    url: str = ""  # a heading that is itself a link: ``## [🦄文章&教程](https://…)``
     line: int = 0
 
     def comparable(self):
-        return (self.heading, self.note, tuple(entry.comparable() for entry in self.entries))
+        return (
+            self.heading,
+            self.url,
+            self.note,
+            tuple(entry.comparable() for entry in self.entries),
+        )
 
 
 @dataclass
@@ -62,6 +68,16 @@ class IssueDoc:
             self.lede,
             tuple(section.comparable() for section in self.sections),
         )
+
+    def all_text(self):
+        """Every piece of text and every URL the issue holds, as one string to search."""
+        parts = [self.title, self.lede_heading, self.lede]
+        for section in self.sections:
+            parts += [section.heading, section.url, section.note]
+            for entry in section.entries:
+                parts += [entry.title, entry.url, entry.annotation]
+                parts += [child.url for child in entry.children]
+        return "\n".join(parts)
 
     def iter_entries(self):
         for section in self.sections:

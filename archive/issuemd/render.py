@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from .meta import parse_heading
 from .numerals import to_chinese
 
 SIMILAR_LABEL = "相似的还有"
 _TITLE_SPECIAL = re.compile(r"([\\\[\]*`<])|(?<!\w)_|_(?!\w)")
-_URL_UNSAFE = {" ": "%20", "<": "%3C", ">": "%3E", "\t": "%09"}
+_URL_UNSAFE = {" ": "%20", "<": "%3C", ">": "%3E", "\t": "%09", "\n": "%0A"}
 
 
 def default_title(number, date=None):
@@ -32,6 +33,10 @@ def link_markdown(title, url):
     return f"[{escape_title(title)}]({escape_url(url)})"
 
 
+def heading_text(title, url):
+    return link_markdown(title, url) if url else escape_title(title)
+
+
 def entry_body(entry):
     body = entry.annotation
     if entry.children:
@@ -44,8 +49,20 @@ def entry_body(entry):
     return body
 
 
+def front_matter(doc, title):
+    """A front matter for what the title cannot say: the number or the date."""
+    number, date = parse_heading(title)
+    lines = []
+    if number != doc.number:
+        lines.append(f"number: {doc.number}")
+    if doc.date and date != doc.date:
+        lines.append(f"date: {doc.date.isoformat()}")
+    return ["---", *lines, "---", ""] if lines else []
+
+
 def render_issue(doc):
-    out = [f"# {doc.title or default_title(doc.number, doc.date)}", ""]
+    title = doc.title or default_title(doc.number, doc.date)
+    out = [*front_matter(doc, title), f"# {title}", ""]
     if doc.lede_heading:
         out.append(f"## {doc.lede_heading}")
     if doc.lede:
@@ -53,11 +70,13 @@ def render_issue(doc):
     if doc.lede_heading or doc.lede:
         out.append("")
     for section in doc.sections:
-        out += [f"## {section.heading}", ""]
+        out += [f"## {heading_text(section.heading, section.url)}", ""]
         if section.note:
             out += [section.note, ""]
         for entry in section.entries:
-            out.append(f"### {link_markdown(entry.title, entry.url)}")
+            out.append(f"### {heading_text(entry.title, entry.url)}")
+            if not entry.url:
+                out.append("<!-- entry -->")
             body = entry_body(entry)
             if body:
                 out.append(body)

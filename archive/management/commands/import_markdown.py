@@ -1,109 +1,120 @@
-import re
 import time
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from archive.issuemd import ParseError, parse_issue
+from archive.issuemd import ParseError
+from archive.issuemd.parse import ENTRY_STYLES
 from archive.loading import load_issue
-
-MARKDOWN_SUFFIXES = {".md", ".markdown"}
-SKIPPED_NAMES = {"source.md", "readme.md", "index.md"}
-_NUMBER_IN_NAME = re.compile(r"(?:issue|weekly|vol|no)[-_ .]?(\d+)$|^#?(\d+)$", re.IGNORECASE)
+from archive.sources import markdown_files, read_issue
 
 
 class DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
-def markdown_files(paths):
-    """Files named on the command line, and Markdown files found below named folders."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                if (
-                    found.is_file()
-                    and found.suffix.lower() in MARKDOWN_SUFFIXES
-                    and found.name.lower() not in SKIPPED_NAMES
-                    and "_meta" not in found.relative_to(path).parts
-                ):
-                    yield found
-        elif path.is_file():
-            yield path
-        else:
-            raise CommandError(f"{raw}: no such file or folder")
+class Progress:
+    """A bar on a terminal; a plain line every tenth of the way otherwise."""
 
+    def __init__(self, stream, total, enabled):
+        self.stream, self.total, self.enabled = stream, total, enabled
+        self.tty = enabled and stream.isatty()
+        self.step = max(total // 10, 1)
 
-def number_from_name(path):
-    match = _NUMBER_IN_NAME.search(path.stem)
-    if match:
-        return int(match.group(1) or match.group(2))
-    return None
+    def update(self, done, label):
+        if not self.enabled:
+            return
+        if self.tty:
+            width = 30
+            filled = width * done // self.total
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\r[{bar}] {done}/{self.total} {label[-40:]:<40}", ending="")
+            self.stream.flush()
+        elif done % self.step == 0 or done == self.total:
+            self.stream.write(f"{done}/{self.total} files")
+
+    def finish(self):
+        if self.tty:
+            self.stream.write("")
 
 
 class Command(BaseCommand):
     help = (
-        "Import newsletter issues written in Markdown. Each file is one issue, imported in one "
-        "transaction and matched by issue number: re-importing changes nothing, an edited file "
-        "updates its issue in place."
+        "Import newsletter issues written in Markdown: files, or folders searched recursively. "
+        "Each file is one issue, imported in one transaction and matched by issue number: "
+        "re-importing changes nothing, an edited file updates its issue in place."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="parse and report, write nothing"
-        )
+        parser.add_argument("--dry-run", action="store_true", help="parse and report only")
         parser.add_argument(
             "--publish",
             action="store_true",
             help="publish imported issues (at their own date, or now when they have none)",
         )
+        parser.add_argument(
+            "--format",
+            choices=ENTRY_STYLES,
+            default="auto",
+            help="how entries are written: link headings, numbered paragraphs or list items "
+            "(default: detected in each file)",
+        )
 
-    def handle(self, *args, paths, dry_run, publish, **options):
+    def handle(self, *args, paths, dry_run, publish, format, **options):
         started = time.monotonic()
-        files = list(markdown_files(paths))
+        verbosity = options["verbosity"]
+        try:
+            files, translations = markdown_files(paths)
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from None
         if not files:
             raise CommandError("No Markdown files found in " + ", ".join(paths))
         outcomes = {"created": 0, "updated": 0, "unchanged": 0}
         sections = links = 0
-        failures = []
-        for path in files:
+        warnings, failures = [], []
+        progress = Progress(self.stdout, len(files), enabled=verbosity >= 1)
+        for done, path in enumerate(files, start=1):
             try:
-                result = self.import_file(path, publish=publish, dry_run=dry_run)
+                result, doc = self.import_file(path, publish, dry_run, format)
             except ParseError as error:
                 failures.append(str(error))
+                if progress.tty:
+                    progress.finish()
                 self.stderr.write(self.style.ERROR(str(error)))
-                continue
-            outcomes[result.outcome] += 1
-            sections += result.sections
-            links += result.links
-            if options["verbosity"] >= 2:
-                self.stdout.write(f"{path}: issue {result.issue.number} {result.outcome}")
+            else:
+                outcomes[result.outcome] += 1
+                sections += result.sections
+                links += result.links
+                warnings += doc.warnings
+                if verbosity >= 2:
+                    self.stdout.write(f"{path}: issue {result.issue.number} {result.outcome}")
+            progress.update(done, path.name)
+        progress.finish()
+        for warning in warnings:
+            self.stderr.write(self.style.WARNING(f"warning: {warning}"))
 
         elapsed = time.monotonic() - started
-        summary = (
-            f"{'Dry run: ' if dry_run else ''}{len(files)} files, "
-            f"{outcomes['created']} created, {outcomes['updated']} updated, "
-            f"{outcomes['unchanged']} unchanged, {sections} sections, {links} links, "
-            f"{len(failures)} failed, {elapsed:.1f}s"
-        )
+        parts = [
+            f"{len(files)} files",
+            f"{outcomes['created']} created",
+            f"{outcomes['updated']} updated",
+            f"{outcomes['unchanged']} unchanged",
+            f"{sections} sections",
+            f"{links} links",
+            f"{len(warnings)} warnings",
+            f"{len(failures)} failed",
+        ]
+        if translations:
+            folders = sorted({str(path.parent) for path in translations})
+            parts.append(f"{len(translations)} translations left out ({', '.join(folders)})")
+        summary = ("Dry run: " if dry_run else "") + ", ".join(parts) + f", {elapsed:.1f}s"
         if failures:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(summary))
 
-    def import_file(self, path, *, publish, dry_run):
-        data = path.read_bytes()
-        if b"\x00" in data:
-            raise ParseError("binary data, not a Markdown text", line=1, source=str(path))
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ParseError(
-                f"not UTF-8 text (byte {error.start})", line=1, source=str(path)
-            ) from None
-        doc = parse_issue(text, source=str(path), number=number_from_name(path))
+    def import_file(self, path, publish, dry_run, style):
+        doc = read_issue(path, style)
         try:
             with transaction.atomic():
                 result = load_issue(doc, publish=publish)
@@ -111,4 +122,4 @@ class Command(BaseCommand):
                     raise DryRun
         except DryRun:
             pass
-        return result
+        return result, doc

@@ -1,0 +1,71 @@
+from collections import defaultdict
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from archive.exporting import check_issue
+from archive.issuemd import ParseError
+from archive.models import Issue
+from archive.sources import markdown_files, read_issue
+
+
+class Command(BaseCommand):
+    help = (
+        "Check imported Markdown files against the database: the recall of their http(s) "
+        "URLs (each must be a link's URL or stand in the stored Markdown), and that exporting "
+        "each issue and importing it again gives the same issue."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("--show", type=int, default=10, help="missing URLs to list")
+
+    def handle(self, *args, paths, show, **options):
+        try:
+            files, _translations = markdown_files(paths)
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from None
+        issues = {issue.number: issue for issue in Issue.objects.all()}
+        totals = defaultdict(
+            lambda: {"files": 0, "urls": 0, "missing": 0, "different": 0, "absent": 0}
+        )
+        missing, different = [], []
+        for path in files:
+            folder = totals[str(next((Path(p) for p in paths if _within(path, p)), path.parent))]
+            folder["files"] += 1
+            try:
+                doc = read_issue(path)
+            except ParseError:
+                folder["absent"] += 1
+                continue
+            issue = issues.get(doc.number)
+            if issue is None:
+                folder["absent"] += 1
+                continue
+            result = check_issue(path.read_text(encoding="utf-8"), issue)
+            folder["urls"] += result.urls
+            folder["missing"] += len(result.missing)
+            missing += [f"{path}: {url}" for url in result.missing]
+            if not result.round_trip:
+                folder["different"] += 1
+                different.append(f"{path}: issue {issue.number}")
+        for name, row in totals.items():
+            recall = 1 - row["missing"] / row["urls"] if row["urls"] else 1.0
+            self.stdout.write(
+                f"{name}: {row['files']} files, {row['absent']} not imported, "
+                f"URL recall {recall:.4f} ({row['urls'] - row['missing']}/{row['urls']}), "
+                f"export → re-import identical {row['files'] - row['absent'] - row['different']}"
+                f"/{row['files'] - row['absent']}"
+            )
+        for line in missing[:show] + different[:show]:
+            self.stdout.write(f"  {line}")
+        if missing or different:
+            raise CommandError(f"{len(missing)} URLs missing, {len(different)} issues differ")
+
+
+def _within(path, root):
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
