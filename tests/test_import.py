@@ -201,3 +201,73 @@ def test_demo_issues_import_and_export_unchanged():
     for path in demo:
         doc = parse_issue(path.read_text(encoding="utf-8"))
         assert issue_to_doc(Issue.objects.get(number=doc.number)).comparable() == doc.comparable()
+
+
+def test_translation_folders_are_left_out_and_reported(tmp_path, capsys):
+    (tmp_path / "issue-5.md").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "issue-5.md").write_text(
+        SMALL.replace("第五期", "Vol.5").replace("工具", "Tools"), encoding="utf-8"
+    )
+    call_command("import_markdown", str(tmp_path))
+    out = capsys.readouterr().out
+    assert f"1 translations left out ({tmp_path / 'en'})" in out
+    assert Issue.objects.get().sections.get().category.name == "工具"
+
+
+def test_progress_is_plain_lines_when_not_a_terminal(tmp_path, capsys):
+    for number in range(1, 13):
+        (tmp_path / f"issue-{number}.md").write_text(
+            SMALL.replace("第五期", f"第{number}期"), "utf-8"
+        )
+    call_command("import_markdown", str(tmp_path))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "1/12 files" and "12/12 files" in lines
+    assert lines[-1].startswith("12 files, 12 created")
+    assert "\r" not in "".join(lines)
+
+
+def test_export_of_the_seed_is_the_seed(seed_path, seed_text, tmp_path):
+    run_import(seed_path)
+    call_command("export_markdown", "--out", str(tmp_path), stdout=io.StringIO())
+    exported = tmp_path / "2022-03-11-issue-3.md"
+    assert exported.read_text(encoding="utf-8").rstrip() == seed_text.rstrip()
+
+
+def test_export_then_import_changes_nothing(tmp_path):
+    from django.conf import settings
+
+    run_import(settings.BASE_DIR / "archive" / "demo", "--publish")
+    before = sorted(Link.objects.values_list("pk", "title", "url", "annotation", "position"))
+    call_command("export_markdown", "--out", str(tmp_path / "out"), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("import_markdown", str(tmp_path / "out"), stdout=out)
+    assert "0 created, 0 updated, 3 unchanged" in out.getvalue()
+    assert sorted(Link.objects.values_list("pk", "title", "url", "annotation", "position")) == (
+        before
+    )
+
+
+def test_export_unknown_number_is_an_error(tmp_path):
+    with pytest.raises(CommandError, match="No issue numbered 99"):
+        call_command("export_markdown", "99", "--out", str(tmp_path))
+
+
+def test_check_import_prints_recall_and_round_trip(tmp_path, capsys):
+    from tests.test_archive_formats import ARCHIVES
+
+    run_import(ARCHIVES)
+    call_command("check_import", str(ARCHIVES))
+    out = capsys.readouterr().out
+    assert "URL recall 1.0000" in out
+    assert f"export → re-import identical {len(list(ARCHIVES.glob('*.md')))}/" in out
+
+
+def test_check_import_reports_what_the_database_lacks(tmp_path, capsys):
+    path = tmp_path / "issue-5.md"
+    path.write_text(SMALL, encoding="utf-8")
+    run_import(path)
+    Link.objects.filter(title="Two").update(url="https://elsewhere.example/")
+    with pytest.raises(CommandError, match="1 URLs missing"):
+        call_command("check_import", str(path))
+    assert "https://example.com/two" in capsys.readouterr().out

@@ -380,7 +380,7 @@ class _Parser:
 
     def list_entries(self, node):
         """Each item of a list whose every item starts with a link, as an entry."""
-        if node.type not in ("bullet_list", "ordered_list") or self.style in ("headings",):
+        if node.type not in ("bullet_list", "ordered_list") or self.style not in ("auto", "list"):
             return None
         entries = []
         for item in node.children:
@@ -391,8 +391,8 @@ class _Parser:
             first_line = self.lines[paragraph.map[0]]
             marker = re.match(r"^\s*(?:[-*+]|\d+[.)])\s+", self.lines[item.map[0]])
             text = first_line[marker.end() :] if marker else first_line.strip()
-            if paragraph.map[1] - paragraph.map[0] > 1:
-                text += "\n" + "\n".join(self.lines[paragraph.map[0] + 1 : paragraph.map[1]])
+            for continued in self.lines[paragraph.map[0] + 1 : paragraph.map[1]]:
+                text += "\n" + continued.strip()
             entry = self.link_entry(paragraph, text, inline, item.map[0] + 1, kind="list")
             if entry is None:
                 return None
@@ -533,6 +533,8 @@ class _Parser:
                 inline = _inline(node)
                 text = plain_text(inline).strip() if inline is not None else ""
                 links = links_of(inline) if inline is not None else []
+                if level >= 3 and not links and _BROKEN_LINK.search(text):
+                    raise self.error(f"broken link syntax in the heading {text!r}", line)
                 if level <= section_level and level > 1 or (level == 1 and heading_line):
                     url = ""
                     if links and level != entry_level:
@@ -553,8 +555,6 @@ class _Parser:
                             close_entry()
                             entry = heading_entry
                             continue
-                    elif _BROKEN_LINK.search(text):
-                        raise self.error(f"broken link syntax in the heading {text!r}", line)
                     elif text and self.is_entry_marker(following):
                         close_entry()
                         following.consumed = True
