@@ -105,14 +105,14 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(Issue)
 class IssueAdmin(nested_admin.NestedModelAdmin):
-    list_display = ["number", "display_title", "date", "status_badge", "published_at", "links"]
-    list_display_links = ["number", "display_title"]
+    list_display = ["label", "display_title", "date", "status_badge", "published_at", "links"]
+    list_display_links = ["label", "display_title"]
     list_filter = [StatusFilter, "date"]
     search_fields = ["=number", "title", "lede", "sections__links__title"]
     date_hierarchy = "published_at"
-    ordering = ["-number"]
+    ordering = Issue._meta.ordering
     fieldsets = [
-        (None, {"fields": [("number", "date"), "title", "published_at"]}),
+        (None, {"fields": [("number", "date"), "title", "published_at", "slug"]}),
         (_("Lede"), {"fields": ["lede_heading", "lede"]}),
     ]
     inlines = [SectionInline]
@@ -124,6 +124,10 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(link_count=Count("sections__links"))
+
+    @admin.display(description=_("number"), ordering="number")
+    def label(self, issue):
+        return issue.label
 
     @admin.display(description=_("title"))
     def display_title(self, issue):
@@ -229,7 +233,7 @@ class LinkAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("issue"), ordering="section__issue__number")
     def issue_number(self, link):
-        return link.section.issue.number
+        return link.section.issue.label
 
     @admin.display(description=_("category"), ordering="section__category__name")
     def category(self, link):

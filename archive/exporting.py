@@ -8,7 +8,10 @@ from .loading import issue_to_doc
 
 
 def export_file_name(issue):
-    """``2022-03-11-issue-3.md``, the seed's own name; ``issue-3.md`` without a date."""
+    """``2022-03-11-issue-3.md``, the seed's own name; ``issue-3.md`` without a date; a
+    special issue's slug."""
+    if issue.number is None:
+        return f"{issue.slug}.md"
     prefix = f"{issue.date.isoformat()}-" if issue.date else ""
     return f"{prefix}issue-{issue.number}.md"
 

@@ -79,6 +79,7 @@ def issue_to_doc(issue):
             entries[link.parent_id].children.append(entry)
     return IssueDoc(
         number=issue.number,
+        slug=issue.slug if issue.number is None else "",
         title=issue.title,
         date=issue.date,
         lede_heading=issue.lede_heading,
@@ -123,7 +124,8 @@ def ensure_tags(names):
 def load_issue(doc, *, publish=False, now=None):
     """Create or update the issue ``doc`` describes, in one transaction."""
     with transaction.atomic():
-        issue = Issue.objects.select_for_update().filter(number=doc.number).first()
+        same = {"number": doc.number} if doc.number is not None else {"slug": doc.slug}
+        issue = Issue.objects.select_for_update().filter(**same).first()
         link_count = sum(1 for _ in doc.iter_entries())
         wants_publish = publish and (issue is None or issue.published_at is None)
         if (
@@ -134,7 +136,7 @@ def load_issue(doc, *, publish=False, now=None):
             return LoadResult(issue, "unchanged", len(doc.sections), link_count)
 
         outcome = "created" if issue is None else "updated"
-        issue = issue or Issue(number=doc.number)
+        issue = issue or Issue(number=doc.number, slug=doc.slug)
         issue.title = doc.title
         issue.date = doc.date
         issue.lede_heading = doc.lede_heading

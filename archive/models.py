@@ -1,6 +1,6 @@
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -54,7 +54,16 @@ class Issue(models.Model):
         SCHEDULED = "scheduled", _("Scheduled")
         PUBLISHED = "published", _("Published")
 
-    number = models.PositiveIntegerField(_("number"))
+    number = models.PositiveIntegerField(
+        _("number"), null=True, blank=True, help_text=_("Empty for a special issue.")
+    )
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        blank=True,
+        allow_unicode=True,
+        help_text=_("A special issue's address, /specials/<slug>/. Numbered issues need none."),
+    )
     title = models.CharField(
         _("title"), max_length=300, blank=True, help_text=_("Left empty: “2022年03月11日第三期”.")
     )
@@ -74,9 +83,15 @@ class Issue(models.Model):
     objects = IssueQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-number"]
+        ordering = [F("number").desc(nulls_last=True), F("date").desc(nulls_last=True)]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="issue_unique_number"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=~Q(slug=""), name="issue_unique_special_slug"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__isnull=False) | ~Q(slug=""), name="issue_number_or_slug"
+            ),
         ]
         indexes = [
             # Home page and /issues/: published issues, newest first.
@@ -91,11 +106,20 @@ class Issue(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
+        if self.number is None:
+            return reverse("archive:special", args=[self.slug])
         return reverse("archive:issue", args=[self.number])
 
     @property
     def display_title(self):
+        if self.number is None:
+            return self.title or self.slug
         return self.title or default_title(self.number, self.date)
+
+    @property
+    def label(self):
+        """How readers refer to it: 第 3 期, or 特刊 for a special issue."""
+        return f"第 {self.number} 期" if self.number is not None else "特刊"
 
     @property
     def status(self):
@@ -183,7 +207,14 @@ class LinkQuerySet(models.QuerySet):
         return self.filter(section__issue__published_at__lte=now or timezone.now())
 
     def newest_first(self):
-        return self.order_by("-section__issue__number", "section__position", "position", "pk")
+        return self.order_by(
+            F("section__issue__number").desc(nulls_last=True),
+            F("section__issue__date").desc(nulls_last=True),
+            "section__issue_id",
+            "section__position",
+            "position",
+            "pk",
+        )
 
 
 class Link(models.Model):

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("issues/", views.issue_list, name="issue_list"),
     path("issues/<int:number>/", views.issue_detail, name="issue"),
+    path("specials/<uslug:slug>/", views.issue_detail, name="special"),
     path("categories/", views.category_list, name="category_list"),
     path("categories/<uslug:slug>/", views.category_detail, name="category"),
     path("tags/", views.tag_list, name="tag_list"),

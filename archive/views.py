@@ -59,7 +59,7 @@ def nest_links(links):
 
 
 def home(request):
-    latest = Issue.objects.published().order_by("-number").first()
+    latest = Issue.objects.published().first()
     sections = []
     if latest is not None:
         links = (
@@ -70,7 +70,7 @@ def home(request):
         sections = [
             (section, list(group)) for section, group in groupby(links, key=lambda x: x.section)
         ]
-    recent = Issue.objects.published().order_by("-number")[1:9]
+    recent = Issue.objects.published()[1:9]
     categories = (
         Category.objects.annotate(link_count=published_link_counts())
         .filter(link_count__gt=0)
@@ -85,7 +85,9 @@ def home(request):
 
 def issue_list(request):
     issues = (
-        Issue.objects.published().annotate(link_count=Count("sections__links")).order_by("-number")
+        Issue.objects.published()
+        .annotate(link_count=Count("sections__links"))
+        .order_by(*Issue._meta.ordering)
     )
     page = Paginator(issues, ISSUES_PAGE_SIZE).get_page(request.GET.get("page"))
     years = [
@@ -97,8 +99,10 @@ def issue_list(request):
     return render(request, "archive/issue_list.html", {"page": page, "years": years})
 
 
-def issue_detail(request, number):
-    issue = get_object_or_404(Issue.objects.visible_to(request.user), number=number)
+def issue_detail(request, number=None, slug=None):
+    """A numbered issue at /issues/<number>/, a special one at /specials/<slug>/."""
+    found = {"number": number} if slug is None else {"number": None, "slug": slug}
+    issue = get_object_or_404(Issue.objects.visible_to(request.user), **found)
     sections = list(issue.sections.select_related("category").order_by("position"))
     links = attach_tags(
         Link.objects.filter(section__issue=issue).order_by("section_id", "position", "pk")

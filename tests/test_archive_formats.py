@@ -246,3 +246,23 @@ def test_relative_links_are_kept_as_text():
     )
     assert [e.url for e in doc.sections[0].entries] == ["https://ok.example/"]
     assert doc.sections[0].note == "1、[本地图片](./img/cat.jpg)"
+
+
+def test_special_issue_without_a_number_is_known_by_its_slug():
+    doc = parse_fixture("2024-07-10-season.md")
+    assert (doc.number, doc.slug, doc.date) == (
+        None,
+        "2024-07-10-season",
+        datetime.date(2024, 7, 10),
+    )
+    assert doc.title == "周刊第一季精华合集（1~30）"
+    assert render_issue(doc).startswith("---\nslug: 2024-07-10-season\ndate: 2024-07-10\n---")
+
+
+def test_a_file_without_number_or_date_is_not_an_issue():
+    from archive.issuemd import ParseError
+
+    with pytest.raises(ParseError, match="no issue number"):
+        parse_issue(
+            "# Release notes\n\n## Fixed\n\n- [bug](https://bug.example/)\n", file_name="CHANGES.md"
+        )

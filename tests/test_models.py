@@ -102,3 +102,11 @@ def test_str_and_urls():
     assert str(section) == "实用工具 · 2022年03月11日第三期"
     assert str(link) == "ripgrep"
     assert link.get_absolute_url() == f"/links/{link.pk}/"
+
+
+def test_an_issue_needs_a_number_or_a_slug():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Issue.objects.create(title="Neither")
+    Issue.objects.create(slug="special-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Issue.objects.create(slug="special-1")

@@ -253,3 +253,26 @@ def test_a_stored_javascript_url_is_never_rendered_as_a_link(client):
         assert "javascript:" not in html.replace("javascript:alert(1)</span>", ""), url
         assert "<script>alert(1)</script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt; evil" in html
+
+
+def test_special_issues_live_at_their_slug_and_sort_after_numbered_ones(client, archive):
+    from archive.models import Issue
+
+    special = Issue.objects.create(
+        slug="2024-07-10-season",
+        title="第一季精华合集",
+        published_at=timezone.now(),
+        date=datetime.date(2024, 7, 10),
+    )
+    make_link(make_section(special, "实用工具"), "Best of", "https://best.example.com/")
+    assert special.get_absolute_url() == "/specials/2024-07-10-season/"
+    response = client.get(special.get_absolute_url())
+    assert response.status_code == 200 and "特刊" in response.content.decode()
+    assert client.get("/specials/nope/").status_code == 404
+    assert client.get("/").context["latest"] == archive["second"]
+    titles = [link.title for link in client.get("/categories/实用工具/").context["page"]]
+    assert titles == ["hatch", "ripgrep", "Best of"]
+    listed = [
+        i.display_title for _, issues in client.get("/issues/").context["years"] for i in issues
+    ]
+    assert listed[-1] == "第一季精华合集"

@@ -50,18 +50,20 @@ class SectionDoc:
 class IssueDoc:
     """A whole issue as written in Markdown."""
 
-    number: int
+    number: int | None  # None for a special issue, known by its slug
     title: str = ""
     date: datetime.date | None = None
     lede_heading: str = ""
     lede: str = ""
     sections: list[SectionDoc] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    slug: str = ""
 
     def comparable(self):
         """Everything that is stored, without source positions or warnings."""
         return (
             self.number,
+            self.slug,
             self.title,
             self.date,
             self.lede_heading,

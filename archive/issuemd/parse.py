@@ -214,6 +214,7 @@ class _Parser:
         self.meta, self.text = split_front_matter(self.text)
         self.lines = self.text.split("\n")
         self.warnings = []
+        self.file_stem = ""
 
     def error(self, message, line=None):
         return ParseError(message, line=line, source=self.source)
@@ -637,22 +638,26 @@ class _Parser:
 
     def document(self, title, heading_line, intro, sections, number, date):
         heading_number, heading_date = parse_heading(title)
-        raw_number = self.meta.get("number") or self.meta.get("issue") or ""
+        raw_number = str(self.meta.get("number") or self.meta.get("issue") or "")
         meta_number = int(raw_number) if raw_number.isdigit() else None
         number = heading_number or meta_number or number
         date = (
             heading_date or find_date(self.meta.get("pubdate") or self.meta.get("date", "")) or date
         )
+        slug = ""
         if number is None:
-            if heading_line is None and not self.meta:
-                raise self.error("no H1 heading (# ...) naming the issue", 1)
-            raise self.error(
-                f"no issue number in the heading {title!r} (nor in front matter or file name)",
-                heading_line or 1,
-            )
-        if title == default_title(number, date):
+            # A special issue (a season's summary, a compilation): known by its slug.
+            # It needs a date to be told from any other Markdown file.
+            slug = special_slug(self.meta.get("slug") or self.file_stem or title) if date else ""
+            if not slug:
+                if heading_line is None:
+                    raise self.error("no H1 heading (# ...) naming the issue", 1)
+                raise self.error(f"no issue number in the heading {title!r}", heading_line)
+            if title == slug:
+                title = ""  # the slug stood in for a missing title
+        elif title == default_title(number, date):
             title = ""  # the title every issue gets by default; not one of its own
-        doc = IssueDoc(number=number, title=title, date=date)
+        doc = IssueDoc(number=number, title=title, date=date, slug=slug)
 
         # Everything before the first section with entries is the lede, as written.
         first = next(
@@ -772,6 +777,11 @@ class _Marker:
         self.map = [line, line + 1]
 
 
+def special_slug(text):
+    """A special issue's slug: ``2023-12-11-sweekly``, ``第一季精华合集``."""
+    return re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-_")[:80]
+
+
 def plain_text_of(node):
     if node.type == "code_inline":
         return f"{node.markup}{node.content}{node.markup}"
@@ -792,4 +802,5 @@ def parse_issue(text, *, source="<text>", number=None, file_name=None, style="au
         name_number, date = from_file_name(stem)
         number = number or name_number
     parser = _Parser(text, source, style=style)
+    parser.file_stem = file_name.rsplit(".", 1)[0] if file_name else ""
     return parser.parse(number=number, date=date)

@@ -53,7 +53,9 @@ def front_matter(doc, title):
     """A front matter for what the title cannot say: the number or the date."""
     number, date = parse_heading(title)
     lines = []
-    if number != doc.number:
+    if doc.number is None:
+        lines.append(f"slug: {doc.slug}")
+    elif number != doc.number:
         lines.append(f"number: {doc.number}")
     if doc.date and date != doc.date:
         lines.append(f"date: {doc.date.isoformat()}")
@@ -61,7 +63,7 @@ def front_matter(doc, title):
 
 
 def render_issue(doc):
-    title = doc.title or default_title(doc.number, doc.date)
+    title = doc.title or (default_title(doc.number, doc.date) if doc.number else doc.slug)
     out = [*front_matter(doc, title), f"# {title}", ""]
     if doc.lede_heading:
         out.append(f"## {doc.lede_heading}")

@@ -25,7 +25,7 @@ class Command(BaseCommand):
             files, _translations = markdown_files(paths)
         except FileNotFoundError as error:
             raise CommandError(str(error)) from None
-        issues = {issue.number: issue for issue in Issue.objects.all()}
+        issues = {issue.number or issue.slug: issue for issue in Issue.objects.all()}
         totals = defaultdict(
             lambda: {"files": 0, "urls": 0, "missing": 0, "different": 0, "absent": 0}
         )
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             except ParseError:
                 folder["absent"] += 1
                 continue
-            issue = issues.get(doc.number)
+            issue = issues.get(doc.number or doc.slug)
             if issue is None:
                 folder["absent"] += 1
                 continue
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             missing += [f"{path}: {url}" for url in result.missing]
             if not result.round_trip:
                 folder["different"] += 1
-                different.append(f"{path}: issue {issue.number}")
+                different.append(f"{path}: {issue.label} {issue.display_title}")
         for name, row in totals.items():
             recall = 1 - row["missing"] / row["urls"] if row["urls"] else 1.0
             self.stdout.write(

@@ -88,7 +88,7 @@ class Command(BaseCommand):
                 links += result.links
                 warnings += doc.warnings
                 if verbosity >= 2:
-                    self.stdout.write(f"{path}: issue {result.issue.number} {result.outcome}")
+                    self.stdout.write(f"{path}: {result.issue.label} {result.outcome}")
             progress.update(done, path.name)
         progress.finish()
         for warning in warnings:
