@@ -1,11 +1,17 @@
 """The editors' workplace: compose a whole issue on one page, publish it, curate links."""
 
+import io
+import zipfile
+
 import nested_admin
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -13,13 +19,52 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from taggit.models import Tag
 
-from .loading import POSITION_OFFSET
+from .exporting import export_file_name
+from .forms import ImportMarkdownForm
+from .issuemd import render_issue
+from .loading import POSITION_OFFSET, issue_to_doc, load_issue
 from .models import Category, Issue, Link, Section
+from .urlnorm import normalize_url
 
 TAG_SUGGESTIONS = 15
 
 admin.site.site_header = f"{settings.SITE_NAME} · editors"
 admin.site.site_title = settings.SITE_NAME
+
+
+def import_preview(doc):
+    """What importing ``doc`` would do: the issue it replaces, and for each entry the earlier
+    issues that featured the same page (one query for all of them)."""
+    same = {"number": doc.number} if doc.number is not None else {"slug": doc.slug}
+    existing = Issue.objects.filter(**same).first()
+    entries = list(doc.iter_entries())
+    normalized = {normalize_url(entry.url) for entry in entries if entry.url}
+    featured = {}
+    earlier = (
+        Link.objects.filter(normalized_url__in=normalized)
+        .exclude(section__issue=existing)
+        .select_related("section__issue")
+        .order_by("-section__issue__number")
+    )
+    for link in earlier:
+        featured.setdefault(link.normalized_url, []).append(link.section.issue)
+    sections = [
+        (
+            section,
+            [
+                (entry, featured.get(normalize_url(entry.url), []) if entry.url else [])
+                for entry in section.entries
+            ],
+        )
+        for section in doc.sections
+    ]
+    return {
+        "doc": doc,
+        "existing": existing,
+        "sections": sections,
+        "link_count": len(entries),
+        "repeats": sum(1 for entry in entries if featured.get(normalize_url(entry.url))),
+    }
 
 
 class SavesEveryRowForm(forms.ModelForm):
@@ -116,7 +161,7 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
         (_("Lede"), {"fields": ["lede_heading", "lede"]}),
     ]
     inlines = [SectionInline]
-    actions = ["publish_now", "unpublish"]
+    actions = ["publish_now", "unpublish", "export_markdown"]
     save_on_top = True
 
     class Media:
@@ -162,6 +207,71 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
             ngettext("%d issue is a draft again.", "%d issues are drafts again.", count) % count,
             messages.SUCCESS,
         )
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_markdown),
+                name="archive_issue_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_markdown(self, request):
+        """Paste or upload an issue in Markdown, preview it, confirm to get a draft."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportMarkdownForm(request.POST or None, request.FILES or None)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            doc = form.cleaned_data["doc"]
+            if "confirm" in request.POST:
+                result = load_issue(doc, publish=False)
+                self.message_user(
+                    request,
+                    _("%(label)s %(outcome)s from Markdown: %(links)d links.")
+                    % {
+                        "label": result.issue.label,
+                        "outcome": result.outcome,
+                        "links": result.links,
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect("admin:archive_issue_change", result.issue.pk)
+            preview = import_preview(doc)
+            form = ImportMarkdownForm(
+                initial={
+                    "markdown": form.cleaned_data["markdown"],
+                    "file_name": form.cleaned_data.get("file_name", ""),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import Markdown"),
+            "form": form,
+            "preview": preview,
+        }
+        return TemplateResponse(request, "admin/archive/issue/import.html", context)
+
+    @admin.action(description=_("Export as Markdown"))
+    def export_markdown(self, request, queryset):
+        issues = list(queryset.order_by("number"))
+        if len(issues) == 1:
+            issue = issues[0]
+            response = HttpResponse(
+                render_issue(issue_to_doc(issue)), content_type="text/markdown; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{export_file_name(issue)}"'
+            return response
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for issue in issues:
+                archive.writestr(export_file_name(issue), render_issue(issue_to_doc(issue)))
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="issues.zip"'
+        return response
 
     def save_related(self, request, form, formsets, change):
         if change:

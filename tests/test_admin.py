@@ -212,3 +212,85 @@ def test_tag_suggestions(editor_client):
 
 def test_readers_cannot_use_the_admin(client):
     assert client.get("/admin/archive/link/tag-suggestions/").status_code == 302
+
+
+IMPORT_URL = "/admin/archive/issue/import/"
+PASTED = """# 2024年05月03日第二十期
+
+## 工具
+
+### [ripgrep](https://github.com/BurntSushi/ripgrep/)
+* 快速搜索
+<!-- tags: 命令行 -->
+
+### [A new tool](https://new.example.com/)
+* 第一次出现
+"""
+
+
+def test_import_page_previews_then_creates_a_draft(editor_client):
+    earlier = make_issue(19)
+    make_link(make_section(earlier, "工具"), "ripgrep", "https://github.com/BurntSushi/ripgrep")
+    changelist = editor_client.get("/admin/archive/issue/").content.decode()
+    assert IMPORT_URL in changelist
+
+    response = editor_client.post(IMPORT_URL, {"markdown": PASTED})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "第 20 期" in html and "1 sections, 2 links" in html and "1 featured before" in html
+    assert f'href="/admin/archive/issue/{earlier.pk}/change/"' in html  # where it was featured
+    assert not Issue.objects.filter(number=20).exists()  # a preview writes nothing
+
+    response = editor_client.post(
+        IMPORT_URL, {"markdown": response.context["form"]["markdown"].value(), "confirm": "1"}
+    )
+    issue = Issue.objects.get(number=20)
+    assert response.status_code == 302 and response["Location"].endswith(
+        f"/admin/archive/issue/{issue.pk}/change/"
+    )
+    assert issue.status == "draft"
+    assert [link.title for link in Link.objects.filter(section__issue=issue)] == [
+        "ripgrep",
+        "A new tool",
+    ]
+
+
+def test_import_page_upload_and_clear_errors(editor_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(
+        "2024-05-10-issue-21.md", b"## \xe5\xb7\xa5\xe5\x85\xb7\n\n### [x](https://x.example/)\n"
+    )
+    response = editor_client.post(IMPORT_URL, {"file": upload})
+    assert "第 21 期" in response.content.decode()  # the number came from the file name
+    response = editor_client.post(
+        IMPORT_URL, {"markdown": "# 第1期\n\n## 工具\n\n### [x](javascript:alert(1))\n"}
+    )
+    assert "pasted text:5: link" in response.content.decode()
+    response = editor_client.post(IMPORT_URL, {"file": SimpleUploadedFile("x.md", b"\x00\x01")})
+    assert "binary data" in response.content.decode()
+    assert not Issue.objects.exists()
+
+
+def test_export_action_downloads_markdown(editor_client):
+    issue = make_issue_with_links(31, links=2)
+    response = editor_client.post(
+        "/admin/archive/issue/", {"action": "export_markdown", "_selected_action": [issue.pk]}
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="2024-01-05-issue-31.md"'
+    text = response.content.decode()
+    assert text.startswith("# 2024年01月05日第三十一期") and "### [Link 31-0]" in text
+    other = make_issue_with_links(32, links=1)
+    response = editor_client.post(
+        "/admin/archive/issue/",
+        {"action": "export_markdown", "_selected_action": [issue.pk, other.pk]},
+    )
+    import io
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert names == ["2024-01-05-issue-31.md", "2024-01-05-issue-32.md"]
+
+
+def test_readers_cannot_reach_the_import_page(client):
+    assert client.get(IMPORT_URL).status_code == 302
