@@ -18,6 +18,7 @@ from taggit.models import Tag
 
 from .issuemd import EntryDoc, IssueDoc, SectionDoc
 from .models import Category, Issue, Link, Section, TaggedLink, unicode_slug
+from .search import index as search_index
 from .urlnorm import normalize_url
 
 # Rows being rewritten are first moved this far out of the way, so that no intermediate state
@@ -143,8 +144,10 @@ def load_issue(doc, *, publish=False, now=None):
         issue.lede = doc.lede
         if wants_publish:
             issue.published_at = publish_time(doc.date, now)
-        issue.save()
-        _write_sections(issue, doc)
+        with search_index.deferred():
+            issue.save()
+            _write_sections(issue, doc)
+        search_index.refresh(Link.objects.filter(section__issue=issue).values_list("pk", flat=True))
         return LoadResult(issue, outcome, len(doc.sections), link_count)
 
 

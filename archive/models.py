@@ -282,3 +282,34 @@ class Link(models.Model):
         self.normalized_url = normalize_url(self.url) if self.url else ""
         self.domain = domain_of(self.url)[:255] if self.url else ""
         self.annotation_html = render_markdown(self.annotation)
+
+
+class SearchEntry(models.Model):
+    """A link as the search index sees it: its tokens per field (archive.search.tokens) and the
+    columns search filters on. PostgreSQL adds a weighted tsvector with a GIN index over the
+    token columns; SQLite an FTS5 table kept in step by triggers (migration 0002).
+
+    Rows are written by archive.search.index, never by hand."""
+
+    link = models.OneToOneField(
+        Link, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    issue_number = models.PositiveIntegerField(null=True)  # newest first, without a join
+    domain = models.CharField(max_length=255, blank=True)
+    year = models.PositiveSmallIntegerField(null=True)
+    title = models.TextField(blank=True)
+    meta = models.TextField(blank=True)  # tags and category
+    body = models.TextField(blank=True)  # annotation
+    address = models.TextField(blank=True)  # URL and domain
+
+    class Meta:
+        indexes = [
+            # Facet and filter lookups within a search: domain and year.
+            models.Index(fields=["domain"], name="searchentry_domain_idx"),
+            models.Index(fields=["year"], name="searchentry_year_idx"),
+        ]
+
+    def __str__(self):
+        return f"search entry of link {self.link_id}"

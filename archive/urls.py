@@ -40,4 +40,5 @@ urlpatterns = [
     path("tags/<uslug:slug>/", views.tag_detail, name="tag"),
     path("domains/<domain:domain>/", views.domain_detail, name="domain"),
     path("links/<int:pk>/", views.link_detail, name="link"),
+    path("search/", views.search, name="search"),
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from .models import Category, Issue, Link, TaggedLink
+from .search import engine, highlight, tokens
 
 PAGE_SIZE = 30
 ISSUES_PAGE_SIZE = 60
@@ -184,5 +185,151 @@ def link_detail(request, pk):
             "children": children,
             "appearances": appearances,
             "related": related,
+        },
+    )
+
+
+SEARCH_PAGE_SIZE = 20
+
+
+def _query_string(params, **changes):
+    """The current search's query string with some parameters changed (None removes)."""
+    query = params.copy()
+    for name, value in changes.items():
+        if value is None:
+            query.pop(name, None)
+        elif isinstance(value, list):
+            query.setlist(name, value)
+        else:
+            query[name] = value
+    query.pop("page", None)
+    return "?" + query.urlencode()
+
+
+def search(request):
+    params = request.GET
+    text = params.get("q", "")[: tokens.MAX_QUERY_LENGTH]
+    query = tokens.parse_query(text)
+    sort = "new" if params.get("sort") == "new" else "relevance"
+    messages_ = []
+    filters = engine.Filters(domain=params.get("domain", "").strip().lower()[:255])
+
+    category = None
+    if params.get("category"):
+        category = Category.objects.filter(slug=params["category"]).first()
+        if category is None:
+            messages_.append(f"No category “{params['category']}”.")
+        else:
+            filters.category = category.pk
+    tag_slugs = params.getlist("tag")[:5]
+    tags = list(Tag.objects.filter(slug__in=tag_slugs)) if tag_slugs else []
+    if len(tags) < len(set(tag_slugs)):
+        messages_.append("Some tags in the filter do not exist.")
+    filters.tags = [tag.pk for tag in tags]
+    if params.get("year"):
+        try:
+            filters.year = int(params["year"])
+        except ValueError:
+            messages_.append(f"“{params['year'][:20]}” is not a year.")
+    if text.strip() and not query:
+        messages_.append("Nothing to search for in that query: here are the newest links.")
+
+    try:
+        page_number = max(int(params.get("page", 1)), 1)
+    except ValueError:
+        page_number = 1
+    page_number = min(page_number, engine.MATCH_CAP // SEARCH_PAGE_SIZE)
+    impossible = bool(messages_) and (
+        (params.get("category") and category is None) or len(tags) < len(set(tag_slugs))
+    )
+    if impossible:
+        result = engine.Result(ids=[], total=0, capped=False, facets={})
+    else:
+        result = engine.search(
+            query,
+            filters,
+            sort=sort,
+            offset=(page_number - 1) * SEARCH_PAGE_SIZE,
+            limit=SEARCH_PAGE_SIZE,
+        )
+    by_id = {
+        link.pk: link
+        for link in Link.objects.filter(pk__in=result.ids).select_related(
+            "section__issue", "section__category"
+        )
+    }
+    links = attach_tags([by_id[pk] for pk in result.ids if pk in by_id])
+    for link in links:
+        link.marked_title = highlight.mark(link.title, query.words)
+        link.snippet = highlight.snippet(link.annotation_html, query.words)
+
+    active_tags = {tag.slug for tag in tags}
+    facets = {
+        "categories": [
+            (
+                name,
+                count,
+                slug == params.get("category"),
+                _query_string(params, category=None if slug == params.get("category") else slug),
+            )
+            for _id, name, slug, count in result.facets.get("categories", [])
+        ],
+        "tags": [
+            (
+                name,
+                count,
+                slug in active_tags,
+                _query_string(
+                    params,
+                    tag=sorted(active_tags - {slug})
+                    if slug in active_tags
+                    else sorted(active_tags | {slug}),
+                ),
+            )
+            for _id, name, slug, count in result.facets.get("tags", [])
+        ],
+        "domains": [
+            (
+                domain,
+                count,
+                domain == filters.domain,
+                _query_string(params, domain=None if domain == filters.domain else domain),
+            )
+            for domain, count in result.facets.get("domains", [])
+        ],
+        "years": [
+            (
+                str(year),
+                count,
+                year == filters.year,
+                _query_string(params, year=None if year == filters.year else str(year)),
+            )
+            for year, count in result.facets.get("years", [])
+        ],
+    }
+    pages = max((min(result.total, engine.MATCH_CAP) - 1) // SEARCH_PAGE_SIZE + 1, 1)
+    return render(
+        request,
+        "archive/search.html",
+        {
+            "q": text,
+            "sort": sort,
+            "links": links,
+            "total": result.total,
+            "capped": result.capped,
+            "facets": facets,
+            "messages_": messages_,
+            "has_query": bool(query),
+            "page_number": page_number,
+            "previous_url": _query_string(params) + f"&page={page_number - 1}"
+            if page_number > 1
+            else None,
+            "next_url": _query_string(params) + f"&page={page_number + 1}"
+            if page_number < pages
+            else None,
+            "sort_urls": {
+                "relevance": _query_string(params, sort=None),
+                "new": _query_string(params, sort="new"),
+            },
         },
     )

@@ -111,6 +111,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Search ranks up to a few thousand matches per query; let its bitmaps stay exact.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=32MB"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

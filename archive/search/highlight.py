@@ -1,0 +1,53 @@
+"""Snippets with the matched words marked, escaped before anything is marked."""
+
+import html
+import re
+
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import mark_safe
+
+from .tokens import normalize
+
+SNIPPET = 180
+
+
+def _pattern(words):
+    cleaned = sorted({normalize(word).strip('"') for word in words if word.strip()}, key=len)
+    cleaned = [word for word in cleaned if word]
+    if not cleaned:
+        return None
+    return re.compile("|".join(re.escape(word) for word in reversed(cleaned)), re.IGNORECASE)
+
+
+def mark(text, words):
+    """``text`` escaped, with every occurrence of ``words`` in <mark>."""
+    pattern = _pattern(words)
+    if pattern is None:
+        return escape(text)
+    folded = normalize(text)
+    if len(folded) != len(text):  # NFKC changed lengths: mark nothing rather than misplace
+        return escape(text)
+    parts, last = [], 0
+    for match in pattern.finditer(folded):
+        parts += [
+            escape(text[last : match.start()]),
+            f"<mark>{escape(text[match.start() : match.end()])}</mark>",
+        ]
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))
+
+
+def snippet(annotation_html, words, size=SNIPPET):
+    """A stretch of the annotation's text around the first matched word, marked."""
+    text = " ".join(html.unescape(strip_tags(annotation_html)).split())
+    pattern = _pattern(words)
+    start = 0
+    if pattern is not None and len(normalize(text)) == len(text):
+        found = pattern.search(normalize(text))
+        if found:
+            start = max(found.start() - size // 3, 0)
+    piece = text[start : start + size]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + size < len(text) else ""
+    return mark_safe(escape(prefix) + mark(piece, words) + escape(suffix))

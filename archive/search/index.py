@@ -1,0 +1,151 @@
+"""Keeping the search index current: one SearchEntry row per link.
+
+``refresh(link_ids)`` recomputes the rows of those links in bulk. Signals (archive.signals)
+schedule it for after an edit commits; the importer defers them and refreshes a whole issue at
+once; ``manage.py rebuild_search_index`` refreshes everything."""
+
+from __future__ import annotations
+
+import html
+import threading
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.utils.html import strip_tags
+
+from ..models import Link, SearchEntry, TaggedLink
+from .tokens import index_tokens
+
+BATCH = 2000
+MAX_POSITIONS = 256  # per lexeme, as PostgreSQL allows
+MAX_LEXEME = 200
+_state = threading.local()
+
+
+@contextmanager
+def deferred():
+    """Within this block, edits do not refresh the index; the caller refreshes once after."""
+    previous = getattr(_state, "deferred", False)
+    _state.deferred = True
+    try:
+        yield
+    finally:
+        _state.deferred = previous
+
+
+def is_deferred():
+    return getattr(_state, "deferred", False)
+
+
+def schedule(link_ids):
+    """Refresh these links when the current transaction commits (once per transaction)."""
+    if is_deferred():
+        return
+    pending = getattr(_state, "pending", None)
+    if pending is None:
+        pending = _state.pending = set()
+
+        def flush():
+            ids, _state.pending = _state.pending, None
+            refresh(ids)
+
+        transaction.on_commit(flush)
+    pending.update(link_ids)
+
+
+def tsvector_literal(fields):
+    """A tsvector in PostgreSQL's text form from [(tokens, weight)]: positions run on across
+    fields with a gap between them, so no phrase spans two fields."""
+    positions = {}
+    position = 1
+    for tokens, weight in fields:
+        for token in tokens:
+            if position > 16383:
+                break
+            if len(token) <= MAX_LEXEME:
+                found = positions.setdefault(token, [])
+                if len(found) < MAX_POSITIONS:
+                    found.append(f"{position}{weight}")
+            position += 1
+        position += 1
+    return " ".join(
+        "'" + token.replace("\\", "\\\\").replace("'", "''") + "':" + ",".join(places)
+        for token, places in positions.items()
+    )
+
+
+def entry_fields(link, tag_names):
+    """The four weighted fields of a link: title; tags and category; annotation; address."""
+    annotation = html.unescape(strip_tags(link.annotation_html))
+    return [
+        (index_tokens(link.title), "A"),
+        (index_tokens(" ".join([*tag_names, link.section.category.name])), "B"),
+        (index_tokens(annotation), "C"),
+        (index_tokens(f"{link.url} {link.domain}") if link.url else [], "D"),
+    ]
+
+
+def refresh(link_ids):
+    """Recompute the search entries of these links (deleted links lose theirs)."""
+    ids = sorted(set(link_ids))
+    postgres = connection.vendor == "postgresql"
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        links = Link.objects.filter(pk__in=chunk).select_related(
+            "section__issue", "section__category"
+        )
+        tags = {}
+        names = TaggedLink.objects.filter(content_object_id__in=chunk).values_list(
+            "content_object_id", "tag__name"
+        )
+        for link_id, name in names:
+            tags.setdefault(link_id, []).append(name)
+        rows, vectors = [], []
+        for link in links:
+            issue = link.section.issue
+            fields = entry_fields(link, tags.get(link.pk, []))
+            date = issue.date or (issue.published_at and issue.published_at.date())
+            entry = SearchEntry(
+                link_id=link.pk,
+                issue_id=issue.pk,
+                issue_number=issue.number,
+                category_id=link.section.category_id,
+                domain=link.domain,
+                year=date.year if date else None,
+            )
+            if postgres:
+                vectors.append((link.pk, tsvector_literal(fields)))
+            else:
+                entry.title, entry.meta, entry.body, entry.address = (
+                    " ".join(tokens) for tokens, _weight in fields
+                )
+            rows.append(entry)
+        with transaction.atomic():
+            SearchEntry.objects.filter(link_id__in=chunk).delete()
+            SearchEntry.objects.bulk_create(rows, batch_size=500)
+            if vectors:
+                _write_vectors(vectors)
+
+
+def _write_vectors(vectors):
+    with connection.cursor() as cursor:
+        for start in range(0, len(vectors), 500):
+            batch = vectors[start : start + 500]
+            values = ", ".join(["(%s, %s::tsvector)"] * len(batch))
+            cursor.execute(
+                "UPDATE archive_searchentry AS se SET document = v.document "
+                f"FROM (VALUES {values}) AS v(link_id, document) WHERE se.link_id = v.link_id",
+                [value for pair in batch for value in pair],
+            )
+
+
+def refresh_all(progress=None):
+    """Rebuild every entry, in batches; returns the number of links indexed."""
+    ids = list(Link.objects.order_by("pk").values_list("pk", flat=True))
+    SearchEntry.objects.exclude(link_id__in=Link.objects.values("pk")).delete()
+    step = BATCH * 5
+    for start in range(0, len(ids), step):
+        refresh(ids[start : start + step])
+        if progress:
+            progress(min(start + step, len(ids)), len(ids))
+    return len(ids)
