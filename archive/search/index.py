@@ -38,19 +38,12 @@ def is_deferred():
 
 
 def schedule(link_ids):
-    """Refresh these links when the current transaction commits (once per transaction)."""
+    """Refresh these links once the current transaction commits (at once outside one)."""
     if is_deferred():
         return
-    pending = getattr(_state, "pending", None)
-    if pending is None:
-        pending = _state.pending = set()
-
-        def flush():
-            ids, _state.pending = _state.pending, None
-            refresh(ids)
-
-        transaction.on_commit(flush)
-    pending.update(link_ids)
+    ids = set(link_ids)
+    if ids:
+        transaction.on_commit(lambda: refresh(ids))
 
 
 def tsvector_literal(fields):
