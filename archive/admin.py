@@ -24,12 +24,24 @@ from .forms import ImportMarkdownForm
 from .issuemd import render_issue
 from .loading import POSITION_OFFSET, issue_to_doc, load_issue
 from .models import Category, Issue, Link, Section
+from .search import engine
+from .search.tokens import parse_query
 from .urlnorm import normalize_url
 
 TAG_SUGGESTIONS = 15
 
 admin.site.site_header = f"{settings.SITE_NAME} · editors"
 admin.site.site_title = settings.SITE_NAME
+
+
+def search_link_ids(term):
+    """Links matching ``term`` through the site's search engine, drafts included; None when
+    the term holds nothing to search for."""
+    query = parse_query(term)
+    if not query:
+        return None
+    filters = engine.Filters(published_only=False)
+    return engine.search(query, filters, limit=engine.MATCH_CAP).ids
 
 
 def import_preview(doc):
@@ -153,7 +165,7 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
     list_display = ["label", "display_title", "date", "status_badge", "published_at", "links"]
     list_display_links = ["label", "display_title"]
     list_filter = [StatusFilter, "date"]
-    search_fields = ["=number", "title", "lede", "sections__links__title"]
+    search_fields = ["title"]  # see get_search_results: the site's search engine
     date_hierarchy = "published_at"
     ordering = Issue._meta.ordering
     fieldsets = [
@@ -169,6 +181,19 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(link_count=Count("sections__links"))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Issues whose number or title match, or holding links the search engine finds."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        matches = Q(title__icontains=term) | Q(slug=term)
+        if term.isdigit():
+            matches |= Q(number=int(term))
+        ids = search_link_ids(term)
+        if ids:
+            matches |= Q(pk__in=Section.objects.filter(links__in=ids).values("issue_id"))
+        return queryset.filter(matches), False
 
     @admin.display(description=_("number"), ordering="number")
     def label(self, issue):
@@ -311,7 +336,7 @@ class LinkAdmin(admin.ModelAdmin):
     list_display = ["title", "domain", "issue_number", "category", "tag_names"]
     list_filter = ["section__category", "section__issue__published_at"]
     list_select_related = ["section__issue", "section__category"]
-    search_fields = ["title", "url", "domain", "annotation", "tags__name"]
+    search_fields = ["title"]  # see get_search_results: the site's search engine
     raw_id_fields = ["section", "parent"]
     fields = ["section", "parent", "position", "title", "url", "annotation", "tags"]
 
@@ -320,6 +345,12 @@ class LinkAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
+
+    def get_search_results(self, request, queryset, search_term):
+        ids = search_link_ids(search_term)
+        if ids is None:
+            return queryset, False
+        return queryset.filter(pk__in=ids), False
 
     def get_urls(self):
         return [

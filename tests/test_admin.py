@@ -294,3 +294,30 @@ def test_export_action_downloads_markdown(editor_client):
 
 def test_readers_cannot_reach_the_import_page(client):
     assert client.get(IMPORT_URL).status_code == 302
+
+
+def test_admin_search_uses_the_site_engine_and_sees_drafts(editor_client):
+    from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
+    from archive.loading import load_issue
+
+    load_issue(
+        IssueDoc(
+            number=40,
+            sections=[
+                SectionDoc(
+                    "工具",
+                    entries=[
+                        EntryDoc("中文大模型训练", "https://llm.example.com/"),
+                        EntryDoc("Other", "https://other.example.com/"),
+                    ],
+                )
+            ],
+        ),
+        publish=False,
+    )
+    response = editor_client.get("/admin/archive/link/", {"q": "大模型"})
+    assert [link.title for link in response.context["cl"].result_list] == ["中文大模型训练"]
+    response = editor_client.get("/admin/archive/issue/", {"q": "模型训练"})
+    assert [issue.number for issue in response.context["cl"].result_list] == [40]
+    response = editor_client.get("/admin/archive/issue/", {"q": "40"})
+    assert [issue.number for issue in response.context["cl"].result_list] == [40]

@@ -110,3 +110,45 @@ def test_editor_publishes_an_issue_and_readers_see_it(page, django_user_model, t
     assert page.url.endswith("/categories/%E5%AE%9E%E7%94%A8%E5%B7%A5%E5%85%B7/")
     assert page.locator(".link-title a").all_inner_texts() == ["ripgrep 代码搜索", "fzf"]
     assert page.locator(".tags a").first.inner_text() == "命令行"
+
+
+def test_reader_searches_a_chinese_substring_and_applies_a_facet(page, transactional_db):
+    from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
+    from archive.loading import load_issue
+
+    load_issue(
+        IssueDoc(
+            number=5,
+            date=datetime.date(2024, 3, 1),
+            sections=[
+                SectionDoc(
+                    "模型算法",
+                    entries=[
+                        EntryDoc("中文大模型训练指南", "https://llm.example.com/", "* 从零开始"),
+                    ],
+                ),
+                SectionDoc(
+                    "实用工具",
+                    entries=[
+                        EntryDoc(
+                            "大模型推理工具", "https://infer.example.com/", "* 在笔记本上运行"
+                        ),
+                        EntryDoc("ripgrep", "https://github.com/BurntSushi/ripgrep"),
+                    ],
+                ),
+            ],
+        ),
+        publish=True,
+    )
+    page.goto("/")
+    page.fill("#site-search-q", "模型")
+    page.press("#site-search-q", "Enter")
+    page.wait_for_url("**/search/?q=*")
+    titles = page.locator(".result .link-title").all_inner_texts()
+    assert sorted(titles) == ["中文大模型训练指南", "大模型推理工具"]
+    assert page.locator(".result .link-title mark").first.inner_text() == "模型"
+
+    page.click(".facet a:has-text('实用工具')")
+    page.wait_for_url("**category=*")
+    assert page.locator(".result .link-title").all_inner_texts() == ["大模型推理工具"]
+    assert page.locator(".facet li.active").first.inner_text().startswith("✓ 实用工具")

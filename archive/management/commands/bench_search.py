@@ -1,0 +1,416 @@
+"""Benchmark search on a scratch database of synthetic links. Never run by the test suite.
+
+    python manage.py bench_search --links 100000 [--keep] [--reuse]
+
+The scratch database sits beside the configured one (a temporary SQLite file, or a PostgreSQL
+database named ``<name>_bench``); the configured database is never touched. The command runs
+itself again in a child process pointed at the scratch database."""
+
+import datetime
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.models import Q
+
+SEED = 20260101
+ZH_WORDS = (  # noqa: SIM905
+    "模型 训练 推理 数据 算法 系统 架构 服务 性能 优化 分布式 数据库 存储 网络 安全 前端 后端 "
+    "容器 编排 监控 日志 缓存 队列 搜索 索引 压缩 编译 调试 测试 部署 发布 版本 开源 社区 工具 "
+    "框架 语言 并发 异步 线程 进程 内存 磁盘 芯片 显卡 算力 集群 调度 云原生 微服务 接口 协议 "
+    "浏览器 移动端 操作系统 内核 文件 权限 加密 认证 开发者 工程师 产品 设计 体验 用户 增长 运营 "
+    "周刊 文章 教程 资源 新闻 观点 访谈 播客 视频 图片 书籍 课程 面试 招聘 创业 融资 市场 行业"
+).split()
+EN_WORDS = (  # noqa: SIM905
+    "data model system service performance cache queue search index storage network security "
+    "frontend backend container cluster monitor logging compiler debugger testing deploy release "
+    "open source community tool framework language async thread process memory disk kernel file "
+    "python rust golang javascript typescript java kotlin swift react vue django flask postgres "
+    "sqlite redis kafka docker kubernetes linux windows browser mobile design user growth startup "
+    "machine learning neural network transformer attention inference training dataset benchmark "
+    "the a of and to in for with on how why what guide tutorial introduction deep dive notes"
+).split()
+TAGS = [f"tag{i}" for i in range(150)] + ["大模型", "数据库", "前端", "安全", "云原生", "rust"]
+CATEGORIES = [
+    "硬件加速",
+    "模型算法",
+    "计算基础",
+    "实用工具",
+    "生活杂谈",
+    "文章",
+    "工具",
+    "资源",
+    "新闻",
+    "代码",
+    "Tools",
+    "Articles",
+    "Data",
+    "Web",
+    "Mobile",
+]
+
+# Planted terms: each stands in a known set of links; recall is measured on them. Chinese ones
+# sit inside longer runs, where word segmentation splits them differently.
+PLANTED = [
+    ("湖仓大模型", "zh"),
+    ("可观测性", "zh"),
+    ("鲲鹏", "zh"),
+    ("芯片采购", "zh"),
+    ("量子纠缠", "zh"),
+    ("向量检索", "zh"),
+    ("零拷贝", "zh"),
+    ("灰度发布", "zh"),
+    ("zyxquark", "en"),
+    ("flumphbench", "en"),
+    ("snarkle", "en"),
+    ("quibbleweb", "en"),
+    ("PostgreSQLx", "prefix"),
+    ("Kubernetix", "prefix"),
+    ("Microvaxion", "prefix"),
+]
+QUERIES = [
+    # class, query, planted term whose links it must find (or None)
+    ("rare_en", "zyxquark", "zyxquark"),
+    ("rare_en", "flumphbench", "flumphbench"),
+    ("rare_en", "snarkle", "snarkle"),
+    ("rare_en", "QUIBBLEWEB", "quibbleweb"),
+    ("rare_en", "zyxquark python", None),
+    ("rare_en", "snarkle OR flumphbench", None),
+    ("common_en", "data", None),
+    ("common_en", "python", None),
+    ("common_en", "the", None),
+    ("common_en", "machine learning", None),
+    ("common_en", "search index", None),
+    ("common_en", "rust async", None),
+    ("zh_2", "鲲鹏", "鲲鹏"),
+    ("zh_2", "芯片", None),
+    ("zh_2", "模型", None),
+    ("zh_2", "数据", None),
+    ("zh_2", "缓存", None),
+    ("zh_2", "观测", None),
+    ("zh_3_4", "湖仓大模型", "湖仓大模型"),
+    ("zh_3_4", "大模型", None),
+    ("zh_3_4", "可观测性", "可观测性"),
+    ("zh_3_4", "芯片采购", "芯片采购"),
+    ("zh_3_4", "量子纠缠", "量子纠缠"),
+    ("zh_3_4", "向量检索", "向量检索"),
+    ("zh_3_4", "零拷贝", "零拷贝"),
+    ("zh_3_4", "灰度发布", "灰度发布"),
+    ("zh_3_4", "分布式", None),
+    ("prefix", "postgresq", "PostgreSQLx"),
+    ("prefix", "kubernet", "Kubernetix"),
+    ("prefix", "microvax", "Microvaxion"),
+    ("prefix", "pyth", None),
+    ("prefix", "tran", None),
+    ("prefix", "kube", None),
+    ("phrase", '"machine learning"', None),
+    ("phrase", '"deep dive"', None),
+    ("phrase", '"数据 库"', None),
+    ("phrase", '"open source"', None),
+    ("phrase", '"the guide"', None),
+    ("phrase", '"灰度发布"', "灰度发布"),
+    ("mixed", "rust 异步", None),
+    ("mixed", "python 数据", None),
+    ("mixed", "kubernetes 集群", None),
+    ("mixed", "鲲鹏 zyxquark", None),
+    ("filter", "模型 category=模型算法", None),
+    ("filter", "data year=2020", None),
+    ("filter", "大模型 tag=大模型", None),
+    ("filter", "search domain=site3.example.com", None),
+    ("exclude", "python -rust", None),
+    ("exclude", "数据 -模型", None),
+]
+
+
+class Command(BaseCommand):
+    help = "Benchmark search on N synthetic links in a scratch database (p50/p95, recall)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--links", type=int, default=100_000)
+        parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+        parser.add_argument("--reuse", action="store_true", help="reuse a kept scratch database")
+        parser.add_argument("--repeat", type=int, default=5, help="runs of each query")
+        parser.add_argument("--child", action="store_true", help=argparse_hidden())
+
+    def handle(self, *args, links, keep, reuse, repeat, child, **options):
+        if child:
+            return self.run_benchmark(links, reuse, repeat)
+        url, cleanup = self.scratch_database(reuse)
+        try:
+            env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
+            command = [
+                sys.executable,
+                "manage.py",
+                "bench_search",
+                "--child",
+                "--links",
+                str(links),
+                "--repeat",
+                str(repeat),
+            ]
+            if reuse:
+                command.append("--reuse")
+            result = subprocess.run(command, cwd=settings.BASE_DIR, env=env, check=False)
+            if result.returncode:
+                raise CommandError("the benchmark failed")
+        finally:
+            if not keep:
+                cleanup()
+
+    def scratch_database(self, reuse):
+        default = settings.DATABASES["default"]
+        if default["ENGINE"].endswith("sqlite3"):
+            path = Path(tempfile.gettempdir()) / "newsletter-bench.sqlite3"
+            if not reuse:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+        name = f"{default['NAME']}_bench"
+        if not reuse:
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                cursor.execute(f'CREATE DATABASE "{name}"')
+        url_text = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
+
+        def drop():
+            connection.close()
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+        return url_text, drop
+
+    # In the child process, on the scratch database ---------------------------------------
+
+    def run_benchmark(self, count, reuse, repeat):
+        from archive.models import Link
+
+        call_command("migrate", verbosity=0)
+        existing = Link.objects.count()
+        if not reuse or existing != count:
+            if existing:
+                raise CommandError("the scratch database is not empty; run without --reuse")
+            planted = self.fill(count)
+        else:
+            planted = self.planted_from_database()
+        self.stdout.write(f"{connection.vendor}, {count:,} links")
+        self.measure(planted, repeat)
+
+    def fill(self, count):
+        from taggit.models import Tag
+
+        from archive.models import Category, Issue, Link, Section, TaggedLink
+        from archive.search.index import refresh_all
+
+        rng = random.Random(SEED)
+        started = time.monotonic()
+        categories = Category.objects.bulk_create(
+            [Category(name=name, slug=f"c{i}", position=i) for i, name in enumerate(CATEGORIES)]
+        )
+        tags = Tag.objects.bulk_create(
+            [Tag(name=name, slug=f"t{i}") for i, name in enumerate(TAGS)]
+        )
+        issue_count = max(count // 50, 1)
+        published = datetime.datetime(2015, 1, 1, tzinfo=datetime.UTC)
+        issues = Issue.objects.bulk_create(
+            [
+                Issue(
+                    number=n + 1,
+                    date=datetime.date(2015 + n * 11 // issue_count, 1 + n % 12, 1 + n % 28),
+                    published_at=published,
+                )
+                for n in range(issue_count)
+            ],
+            batch_size=5000,
+        )
+        sections = Section.objects.bulk_create(
+            [
+                Section(
+                    issue=issue,
+                    category=categories[(issue.number + k) % len(categories)],
+                    position=k,
+                )
+                for issue in issues
+                for k in range(5)
+            ],
+            batch_size=5000,
+        )
+        batch, tagged = [], []
+        for index in range(count):
+            section = sections[(index // 10) % len(sections)]
+            title, annotation = self.text(rng)
+            for term, kind in PLANTED:
+                if rng.random() < 150 / count:
+                    filler = rng.choice(ZH_WORDS)
+                    if kind == "zh":
+                        title = f"{title} {filler}{term}{rng.choice(ZH_WORDS)}"
+                    elif rng.random() < 0.5:
+                        title = f"{title} {term}"
+                    else:
+                        annotation = f"{annotation} about {term} here"
+            domain = f"site{rng.randrange(200)}.example.com"
+            batch.append(
+                Link(
+                    section=section,
+                    position=index,
+                    title=title[:1000],
+                    url=f"https://{domain}/p/{index}",
+                    normalized_url=f"https://{domain}/p/{index}",
+                    domain=domain,
+                    annotation=annotation,
+                    annotation_html=f"<p>{annotation}</p>",
+                )
+            )
+            if len(batch) == 5000 or index == count - 1:
+                for link in Link.objects.bulk_create(batch):
+                    for tag in rng.sample(tags, rng.randint(0, 3)):
+                        tagged.append(TaggedLink(content_object=link, tag=tag))
+                TaggedLink.objects.bulk_create(tagged, ignore_conflicts=True)
+                batch, tagged = [], []
+        filled = time.monotonic() - started
+        self.stdout.write(f"filled {count:,} links in {filled:.0f}s")
+        started = time.monotonic()
+        with transaction.atomic():
+            refresh_all()
+        built = time.monotonic() - started
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        from archive.management.commands.rebuild_search_index import index_size
+
+        size = index_size()
+        self.stdout.write(
+            f"index built in {built:.0f}s" + (f", {size / 1e6:.0f} MB" if size else "")
+        )
+        return self.planted_from_database()
+
+    def text(self, rng):
+        def words(low, high):
+            parts = []
+            for _ in range(rng.randint(low, high)):
+                if rng.random() < 0.55:
+                    parts.append("".join(rng.choice(ZH_WORDS) for _ in range(rng.randint(1, 3))))
+                else:
+                    parts.append(
+                        rng.choice(EN_WORDS).capitalize()
+                        if rng.random() < 0.2
+                        else rng.choice(EN_WORDS)
+                    )
+            return " ".join(parts)
+
+        return words(3, 10), words(10, 45)
+
+    def planted_from_database(self):
+        from archive.models import Link
+
+        planted = {}
+        for term, _kind in PLANTED:
+            planted[term] = set(
+                Link.objects.filter(
+                    Q(title__icontains=term) | Q(annotation__icontains=term)
+                ).values_list("pk", flat=True)
+            )
+        return planted
+
+    def measure(self, planted, repeat):
+        from taggit.models import Tag
+
+        from archive.models import Category, Link
+        from archive.search import engine
+        from archive.search.tokens import parse_query
+
+        rows = []
+        recall_found = recall_total = 0
+        for kind, text, term in QUERIES:
+            words, filters = [], engine.Filters()
+            for part in text.split():
+                if "=" in part and not part.startswith('"'):
+                    name, value = part.split("=", 1)
+                    if name == "category":
+                        filters.category = Category.objects.get(name=value).pk
+                    elif name == "year":
+                        filters.year = int(value)
+                    elif name == "tag":
+                        filters.tags = [Tag.objects.get(name=value).pk]
+                    elif name == "domain":
+                        filters.domain = value
+                else:
+                    words.append(part)
+            query = parse_query(" ".join(words))
+            timings = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                result = engine.search(query, filters)
+                timings.append((time.perf_counter() - started) * 1000)
+            baseline = []
+            for _ in range(max(repeat // 2, 1)):
+                started = time.perf_counter()
+                self.icontains(words, Link)
+                baseline.append((time.perf_counter() - started) * 1000)
+            if term:
+                everything = engine.search(query, filters, limit=engine.MATCH_CAP).ids
+                expected = planted[term]
+                recall_found += len(expected & set(everything))
+                recall_total += len(expected)
+            rows.append(
+                (kind, text, statistics.median(timings), statistics.median(baseline), result.total)
+            )
+        self.report(rows, recall_found, recall_total)
+
+    @staticmethod
+    def icontains(words, Link):
+        queryset = Link.objects.filter(section__issue__published_at__isnull=False)
+        for word in words:
+            if word.startswith("-") or word == "OR":
+                continue
+            word = word.strip('"')
+            queryset = queryset.filter(Q(title__icontains=word) | Q(annotation__icontains=word))
+        list(queryset.order_by("-pk")[:20])
+        queryset.count()
+
+    def report(self, rows, found, total):
+        self.stdout.write(
+            f"{'class':<10} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} "
+            f"{'icontains p50':>14} {'p95':>8} {'ratio p95':>10}"
+        )
+        classes = sorted({row[0] for row in rows}, key=[r[0] for r in rows].index)
+        for kind in [*classes, "all"]:
+            chosen = rows if kind == "all" else [row for row in rows if row[0] == kind]
+            search = [row[2] for row in chosen]
+            base = [row[3] for row in chosen]
+            ratio = percentile(base, 95) / max(percentile(search, 95), 0.001)
+            self.stdout.write(
+                f"{kind:<10} {len(chosen):>3} {percentile(search, 50):>8.1f} "
+                f"{percentile(search, 95):>8.1f} {percentile(base, 50):>14.1f} "
+                f"{percentile(base, 95):>8.1f} {ratio:>9.1f}x"
+            )
+        slowest = sorted(rows, key=lambda row: -row[2])[:5]
+        self.stdout.write(
+            "slowest: " + "; ".join(f"{r[1]} {r[2]:.1f} ms ({r[4]} hits)" for r in slowest)
+        )
+        self.stdout.write(
+            f"recall on planted terms: {found / total if total else 1:.4f} ({found}/{total})"
+        )
+
+
+def percentile(values, p):
+    values = sorted(values)
+    if not values:
+        return 0.0
+    index = (len(values) - 1) * p / 100
+    low = int(index)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (index - low)
+
+
+def argparse_hidden():
+    import argparse
+
+    return argparse.SUPPRESS
