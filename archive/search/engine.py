@@ -1,7 +1,7 @@
 """Running a search on PostgreSQL (tsvector, GIN, ts_rank) or SQLite (FTS5, bm25).
 
-One SQL statement finds the matches, bounded to ``MATCH_CAP`` rows so that a common word never
-makes a page rank half the archive, and returns in the same round trip the page of link ids,
+One SQL statement finds the matches, bounded to the newest ``MATCH_CAP`` so that a common word
+never makes a page rank half the archive, and returns in the same round trip the page of link ids,
 the number of matches and the facet counts over them. The page's links are then read by the
 view with the ORM."""
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from .tokens import to_fts5, to_tsquery
 
-MATCH_CAP = 5000
+MATCH_CAP = 2000
 FACET_SIZE = 12
 WEIGHTS_FTS = "10.0, 5.0, 2.0, 1.0"  # title, tags and category, annotation, address
 
@@ -38,48 +38,53 @@ class Result:
 
 
 def _filters_sql(filters, params, now):
-    clauses = ["i.published_at <= %s"] if filters.published_only else ["1 = 1"]
+    """The WHERE conditions of the filters, with their values added to ``params`` (named)."""
+    clauses = ["1 = 1"]
     if filters.published_only:
-        params.append(now)
+        clauses.append("i.published_at <= %(now)s")
+        params["now"] = now
     if filters.category is not None:
-        clauses.append("se.category_id = %s")
-        params.append(filters.category)
+        clauses.append("se.category_id = %(category)s")
+        params["category"] = filters.category
     if filters.domain:
-        clauses.append("se.domain = %s")
-        params.append(filters.domain)
+        clauses.append("se.domain = %(domain)s")
+        params["domain"] = filters.domain
     if filters.year is not None:
-        clauses.append("se.year = %s")
-        params.append(filters.year)
-    for tag in filters.tags:
+        clauses.append("se.year = %(year)s")
+        params["year"] = filters.year
+    for index, tag in enumerate(filters.tags):
         clauses.append(
-            "se.link_id IN (SELECT content_object_id FROM archive_taggedlink WHERE tag_id = %s)"
+            "se.link_id IN (SELECT content_object_id FROM archive_taggedlink "
+            f"WHERE tag_id = %(tag{index})s)"
         )
-        params.append(tag)
+        params[f"tag{index}"] = tag
     return " AND ".join(clauses)
 
 
 def _facets_sql(json_agg):
-    """The counting half of the statement, shared by both engines (``json_agg`` differs)."""
+    """The counting half of the statement, shared by both engines (``json_agg`` differs).
+    Counts are taken from the matches first and named after, so that the plans start from
+    the (bounded) matches, never from every tag or category."""
     limit = FACET_SIZE
     return f"""
         (SELECT count(*) FROM matches) AS total,
-        (SELECT {json_agg}(x) FROM (
-            SELECT json_array(c.id, c.name, c.slug, count(*)) AS x FROM matches m
-            JOIN archive_category c ON c.id = m.category_id
-            GROUP BY c.id, c.name, c.slug ORDER BY count(*) DESC, c.name LIMIT {limit}) f
+        (SELECT {json_agg}(json_array(c.id, c.name, c.slug, f.n)) FROM (
+            SELECT m.category_id, count(*) AS n FROM matches m
+            GROUP BY m.category_id ORDER BY n DESC LIMIT {limit}) f
+            CROSS JOIN archive_category c WHERE c.id = f.category_id
         ) AS categories,
-        (SELECT {json_agg}(x) FROM (
-            SELECT json_array(t.id, t.name, t.slug, count(*)) AS x FROM matches m
-            JOIN archive_taggedlink tl ON tl.content_object_id = m.link_id
-            JOIN taggit_tag t ON t.id = tl.tag_id
-            GROUP BY t.id, t.name, t.slug ORDER BY count(*) DESC, t.name LIMIT {limit}) f
+        (SELECT {json_agg}(json_array(t.id, t.name, t.slug, f.n)) FROM (
+            SELECT tl.tag_id, count(*) AS n FROM matches m
+            CROSS JOIN {{tags_of_match}} tl WHERE tl.content_object_id = m.link_id
+            GROUP BY tl.tag_id ORDER BY n DESC LIMIT {limit}) f
+            CROSS JOIN taggit_tag t WHERE t.id = f.tag_id
         ) AS tags,
-        (SELECT {json_agg}(x) FROM (
-            SELECT json_array(m.domain, count(*)) AS x FROM matches m WHERE m.domain <> ''
-            GROUP BY m.domain ORDER BY count(*) DESC, m.domain LIMIT {limit}) f
+        (SELECT {json_agg}(json_array(f.domain, f.n)) FROM (
+            SELECT m.domain, count(*) AS n FROM matches m WHERE m.domain <> ''
+            GROUP BY m.domain ORDER BY n DESC, m.domain LIMIT {limit}) f
         ) AS domains,
-        (SELECT {json_agg}(x) FROM (
-            SELECT json_array(m.year, count(*)) AS x FROM matches m WHERE m.year IS NOT NULL
+        (SELECT {json_agg}(json_array(f.year, f.n)) FROM (
+            SELECT m.year, count(*) AS n FROM matches m WHERE m.year IS NOT NULL
             GROUP BY m.year ORDER BY m.year DESC LIMIT {limit}) f
         ) AS years
     """
@@ -90,22 +95,29 @@ def search(query, filters, *, sort="relevance", offset=0, limit=20, now=None):
 
     Without a query, the newest links that pass the filters."""
     now = now or timezone.now()
-    params = []
+    params = {"cap": MATCH_CAP, "limit": limit, "offset": offset}
     where = _filters_sql(filters, params, now)
     postgres = connection.vendor == "postgresql"
     if not query:
         sql = _browse_sql(where, "json_agg" if postgres else "json_group_array", postgres)
-        params = [*params, MATCH_CAP]
     elif postgres:
-        sql = _postgres_sql(where, sort)
-        params = [to_tsquery(query), *params, MATCH_CAP]
+        with connection.cursor() as cursor:
+            # The tiers' bounds go into the statement as numbers, which the planner can
+            # weigh; bound to parameters it guesses, and walks the whole primary key.
+            cursor.execute("SELECT coalesce(max(link_id), 0) FROM archive_searchentry")
+            newest = int(cursor.fetchone()[0])
+        sql = _postgres_sql(where, sort, newest)
+        params["tsquery"] = to_tsquery(query)
     else:
         sql = _sqlite_sql(where, sort)
-        params = [to_fts5(query), *params, MATCH_CAP]
-    params += [limit, offset]
+        params["match"] = to_fts5(query)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        page, total, categories, tags, domains, years = cursor.fetchone()
+        return _result(cursor.fetchone())
+
+
+def _result(row):
+    page, total, categories, tags, domains, years = row
     facets = {
         "categories": _decode(categories),
         "tags": _decode(tags),
@@ -130,26 +142,60 @@ NEWEST = "m.issue_number DESC NULLS LAST, m.link_id"
 
 def _facets(json_agg, postgres):
     sql = _facets_sql(json_agg)
-    return sql.replace("json_array(", "json_build_array(") if postgres else sql
-
-
-def _postgres_sql(where, sort):
-    rank = "ts_rank(m.document, q.query)"
-    ordering = NEWEST if sort == "new" else f"{rank} DESC, {NEWEST}"
-    return f"""
-        WITH q AS (SELECT to_tsquery('simple', %s) AS query),
-        matches AS MATERIALIZED (
-            SELECT se.link_id, se.issue_number, se.category_id, se.domain, se.year, se.document
-            FROM archive_searchentry se
-            JOIN archive_issue i ON i.id = se.issue_id
-            CROSS JOIN q
-            WHERE se.document @@ q.query AND {where}
-            LIMIT %s
+    if postgres:
+        # LATERAL: look each match's tags up in the index; a hash of every tagging is what
+        # the planner picks otherwise, and it grows with the archive.
+        tags = (
+            "LATERAL (SELECT tag_id, content_object_id FROM archive_taggedlink "
+            "WHERE content_object_id = m.link_id OFFSET 0)"
         )
+        return sql.replace("json_array(", "json_build_array(").replace("{tags_of_match}", tags)
+    # SQLite joins in the order written: matches first, then the index on the tagged link.
+    return sql.replace("{tags_of_match}", "archive_taggedlink")
+
+
+# PostgreSQL reads the matches newest first, in tiers of link ids: the newest 5,000, the
+# 50,000 before them, the 500,000 before those, then the rest. A tier is read only while the
+# tiers before it found fewer than ENOUGH matches, so a common word is done after the first
+# (a few thousand rows, not half the archive) while a rare one goes through all, each cheap for
+# it. The tiers filter on ``link_id + 0``, which only a BRIN index serves: the planner can then
+# only combine it with the GIN index in a bitmap, never walk the primary key row by row.
+TIERS = (5_000, 50_000, 500_000)
+ENOUGH = 200
+
+
+def _postgres_sql(where, sort, newest):
+    # Ranked on title, tags and category; matches in the annotation only come after, newest
+    # first. The small heading vector keeps ranking a few thousand matches cheap.
+    rank = "ts_rank(m.heading, to_tsquery('simple', %(tsquery)s))"
+    ordering = NEWEST if sort == "new" else f"{rank} DESC, {NEWEST}"
+    columns = "se.link_id, se.issue_number, se.category_id, se.domain, se.year, se.heading"
+    bounds = [0, *TIERS, None]
+    tiers = []
+    for index, (newer, older) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        conditions = ["se.document @@ to_tsquery('simple', %(tsquery)s)", where]
+        if newer:
+            conditions.append(f"se.link_id + 0 <= {newest - newer:d}")
+        if older is not None:
+            conditions.append(f"se.link_id + 0 > {newest - older:d}")
+        if index:
+            found = " + ".join(f"(SELECT count(*) FROM t{earlier})" for earlier in range(index))
+            conditions.append(f"{found} < {ENOUGH}")
+        tiers.append(
+            f"""t{index} AS MATERIALIZED (
+                SELECT {columns} FROM archive_searchentry se
+                JOIN archive_issue i ON i.id = se.issue_id
+                WHERE {" AND ".join(conditions)}
+                ORDER BY se.link_id + 0 DESC LIMIT %(cap)s)"""
+        )
+    union = " UNION ALL ".join(f"SELECT * FROM t{index}" for index in range(len(tiers)))
+    return f"""
+        WITH {", ".join(tiers)},
+        matches AS MATERIALIZED (SELECT * FROM ({union}) tiers LIMIT %(cap)s)
         SELECT
             (SELECT json_agg(x) FROM (
-                SELECT m.link_id AS x FROM matches m CROSS JOIN q
-                ORDER BY {ordering} LIMIT %s OFFSET %s) p
+                SELECT m.link_id AS x FROM matches m
+                ORDER BY {ordering} LIMIT %(limit)s OFFSET %(offset)s) p
             ) AS page,
             {_facets("json_agg", True)}
     """
@@ -164,12 +210,14 @@ def _sqlite_sql(where, sort):
             FROM archive_searchentry_fts
             JOIN archive_searchentry se ON se.link_id = archive_searchentry_fts.rowid
             JOIN archive_issue i ON i.id = se.issue_id
-            WHERE archive_searchentry_fts MATCH %s AND {where}
-            LIMIT %s
+            WHERE archive_searchentry_fts MATCH %(match)s AND {where}
+            ORDER BY archive_searchentry_fts.rowid DESC
+            LIMIT %(cap)s
         )
         SELECT
             (SELECT json_group_array(x) FROM (
-                SELECT m.link_id AS x FROM matches m ORDER BY {ordering} LIMIT %s OFFSET %s)
+                SELECT m.link_id AS x FROM matches m ORDER BY {ordering}
+                LIMIT %(limit)s OFFSET %(offset)s)
             ) AS page,
             {_facets("json_group_array", False)}
     """
@@ -183,11 +231,12 @@ def _browse_sql(where, json_agg, postgres):
             JOIN archive_issue i ON i.id = se.issue_id
             WHERE {where}
             ORDER BY se.issue_number DESC NULLS LAST, se.link_id
-            LIMIT %s
+            LIMIT %(cap)s
         )
         SELECT
             (SELECT {json_agg}(x) FROM (
-                SELECT m.link_id AS x FROM matches m ORDER BY {NEWEST} LIMIT %s OFFSET %s) p
+                SELECT m.link_id AS x FROM matches m ORDER BY {NEWEST}
+                LIMIT %(limit)s OFFSET %(offset)s) p
             ) AS page,
             {_facets(json_agg, postgres)}
     """

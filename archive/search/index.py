@@ -107,7 +107,7 @@ def refresh(link_ids):
                 year=date.year if date else None,
             )
             if postgres:
-                vectors.append((link.pk, tsvector_literal(fields)))
+                vectors.append((link.pk, (tsvector_literal(fields), tsvector_literal(fields[:2]))))
             else:
                 entry.title, entry.meta, entry.body, entry.address = (
                     " ".join(tokens) for tokens, _weight in fields
@@ -115,30 +115,80 @@ def refresh(link_ids):
             rows.append(entry)
         with transaction.atomic():
             SearchEntry.objects.filter(link_id__in=chunk).delete()
-            SearchEntry.objects.bulk_create(rows, batch_size=500)
-            if vectors:
-                _write_vectors(vectors)
+            if postgres:
+                _copy_rows(rows, dict(vectors))
+            else:
+                SearchEntry.objects.bulk_create(rows, batch_size=500)
 
 
-def _write_vectors(vectors):
+COPY_COLUMNS = (
+    "link_id",
+    "issue_id",
+    "issue_number",
+    "category_id",
+    "domain",
+    "year",
+    "title",
+    "meta",
+    "body",
+    "address",
+    "document",
+    "heading",
+)
+
+
+def _copy_rows(rows, vectors):
+    """PostgreSQL: the rows and their tsvectors in one COPY, the fastest way in."""
     with connection.cursor() as cursor:
-        for start in range(0, len(vectors), 500):
-            batch = vectors[start : start + 500]
-            values = ", ".join(["(%s, %s::tsvector)"] * len(batch))
-            cursor.execute(
-                "UPDATE archive_searchentry AS se SET document = v.document "
-                f"FROM (VALUES {values}) AS v(link_id, document) WHERE se.link_id = v.link_id",
-                [value for pair in batch for value in pair],
-            )
+        columns = ", ".join(COPY_COLUMNS)
+        with cursor.cursor.copy(f"COPY archive_searchentry ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    (
+                        row.link_id,
+                        row.issue_id,
+                        row.issue_number,
+                        row.category_id,
+                        row.domain,
+                        row.year,
+                        row.title,
+                        row.meta,
+                        row.body,
+                        row.address,
+                        *vectors[row.link_id],
+                    )
+                )
+
+
+GIN_INDEX = "archive_searchentry_document_gin"
 
 
 def refresh_all(progress=None):
-    """Rebuild every entry, in batches; returns the number of links indexed."""
+    """Rebuild every entry, in batches; returns the number of links indexed. On PostgreSQL
+    the GIN index is dropped first and built again at the end, which is much faster than
+    growing it row by row."""
     ids = list(Link.objects.order_by("pk").values_list("pk", flat=True))
-    SearchEntry.objects.exclude(link_id__in=Link.objects.values("pk")).delete()
-    step = BATCH * 5
-    for start in range(0, len(ids), step):
-        refresh(ids[start : start + step])
-        if progress:
-            progress(min(start + step, len(ids)), len(ids))
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if postgres:
+            with connection.cursor() as cursor:
+                # Deferred foreign-key checks must run before the index can be dropped.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+                cursor.execute("DELETE FROM archive_searchentry")
+        else:
+            SearchEntry.objects.all().delete()
+        step = BATCH * 5
+        for start in range(0, len(ids), step):
+            refresh(ids[start : start + step])
+            if progress:
+                progress(min(start + step, len(ids)), len(ids))
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                cursor.execute(
+                    f"CREATE INDEX {GIN_INDEX} ON archive_searchentry USING gin (document)"
+                )
+                cursor.execute("ANALYZE archive_searchentry")
     return len(ids)

@@ -107,7 +107,7 @@ QUERIES = [
     ("zh_3_4", "灰度发布", "灰度发布"),
     ("zh_3_4", "分布式", None),
     ("prefix", "postgresq", "PostgreSQLx"),
-    ("prefix", "kubernet", "Kubernetix"),
+    ("prefix", "kuberneti", "Kubernetix"),
     ("prefix", "microvax", "Microvaxion"),
     ("prefix", "pyth", None),
     ("prefix", "tran", None),
