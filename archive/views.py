@@ -206,45 +206,93 @@ def _query_string(params, **changes):
     return "?" + query.urlencode()
 
 
+def _search_filters(params):
+    """(filters, notices, satisfiable) from the query string; an unknown category or tag
+    makes the search unsatisfiable rather than silently ignored."""
+    filters = engine.Filters(domain=params.get("domain", "").strip().lower()[:255])
+    notices, satisfiable = [], True
+    if params.get("category"):
+        category = Category.objects.filter(slug=params["category"]).first()
+        if category is None:
+            notices.append(f"No category “{params['category'][:50]}”.")
+            satisfiable = False
+        else:
+            filters.category = category.pk
+    tag_slugs = set(params.getlist("tag")[:5])
+    if tag_slugs:
+        filters.tags = list(Tag.objects.filter(slug__in=tag_slugs).values_list("pk", flat=True))
+        if len(filters.tags) < len(tag_slugs):
+            notices.append("Some tags in the filter do not exist.")
+            satisfiable = False
+    year = params.get("year", "")
+    if year:
+        if year.isdigit() and 1900 <= int(year) <= 2999:
+            filters.year = int(year)
+        else:
+            notices.append(f"“{year[:20]}” is not a year.")
+    return filters, notices, satisfiable
+
+
+def _facet_items(params, result, filters):
+    """Each facet value with its count, whether it is applied, and the link that adds it (or,
+    applied, removes it)."""
+    active_tags = set(params.getlist("tag"))
+
+    def toggle_tag(slug):
+        chosen = active_tags - {slug} if slug in active_tags else active_tags | {slug}
+        return _query_string(params, tag=sorted(chosen))
+
+    def toggle(name, value, active):
+        return _query_string(params, **{name: None if active else value})
+
+    category = params.get("category")
+    facets = result.facets
+    return {
+        "categories": [
+            (name, count, slug == category, toggle("category", slug, slug == category))
+            for _id, name, slug, count in facets.get("categories", [])
+        ],
+        "tags": [
+            (name, count, slug in active_tags, toggle_tag(slug))
+            for _id, name, slug, count in facets.get("tags", [])
+        ],
+        "domains": [
+            (
+                domain,
+                count,
+                domain == filters.domain,
+                toggle("domain", domain, domain == filters.domain),
+            )
+            for domain, count in facets.get("domains", [])
+        ],
+        "years": [
+            (
+                str(year),
+                count,
+                year == filters.year,
+                toggle("year", str(year), year == filters.year),
+            )
+            for year, count in facets.get("years", [])
+        ],
+    }
+
+
 def search(request):
+    """Ranked search over published links, with filters and facets (archive.search)."""
     params = request.GET
     text = params.get("q", "")[: tokens.MAX_QUERY_LENGTH]
     query = tokens.parse_query(text)
     sort = "new" if params.get("sort") == "new" else "relevance"
-    messages_ = []
-    filters = engine.Filters(domain=params.get("domain", "").strip().lower()[:255])
-
-    category = None
-    if params.get("category"):
-        category = Category.objects.filter(slug=params["category"]).first()
-        if category is None:
-            messages_.append(f"No category “{params['category']}”.")
-        else:
-            filters.category = category.pk
-    tag_slugs = params.getlist("tag")[:5]
-    tags = list(Tag.objects.filter(slug__in=tag_slugs)) if tag_slugs else []
-    if len(tags) < len(set(tag_slugs)):
-        messages_.append("Some tags in the filter do not exist.")
-    filters.tags = [tag.pk for tag in tags]
-    if params.get("year"):
-        try:
-            filters.year = int(params["year"])
-        except ValueError:
-            messages_.append(f"“{params['year'][:20]}” is not a year.")
+    filters, notices, satisfiable = _search_filters(params)
     if text.strip() and not query:
-        messages_.append("Nothing to search for in that query: here are the newest links.")
-
+        notices.append("Nothing to search for in that query: here are the newest links.")
     try:
         page_number = max(int(params.get("page", 1)), 1)
     except ValueError:
         page_number = 1
     page_number = min(page_number, engine.MATCH_CAP // SEARCH_PAGE_SIZE)
-    impossible = bool(messages_) and (
-        (params.get("category") and category is None) or len(tags) < len(set(tag_slugs))
-    )
-    if impossible:
-        result = engine.Result(ids=[], total=0, capped=False, facets={})
-    else:
+
+    if satisfiable:
         result = engine.search(
             query,
             filters,
@@ -252,6 +300,8 @@ def search(request):
             offset=(page_number - 1) * SEARCH_PAGE_SIZE,
             limit=SEARCH_PAGE_SIZE,
         )
+    else:
+        result = engine.Result(ids=[], total=0, capped=False, facets={})
     by_id = {
         link.pk: link
         for link in Link.objects.filter(pk__in=result.ids).select_related(
@@ -263,51 +313,8 @@ def search(request):
         link.marked_title = highlight.mark(link.title, query.words)
         link.snippet = highlight.snippet(link.annotation_html, query.words)
 
-    active_tags = {tag.slug for tag in tags}
-    facets = {
-        "categories": [
-            (
-                name,
-                count,
-                slug == params.get("category"),
-                _query_string(params, category=None if slug == params.get("category") else slug),
-            )
-            for _id, name, slug, count in result.facets.get("categories", [])
-        ],
-        "tags": [
-            (
-                name,
-                count,
-                slug in active_tags,
-                _query_string(
-                    params,
-                    tag=sorted(active_tags - {slug})
-                    if slug in active_tags
-                    else sorted(active_tags | {slug}),
-                ),
-            )
-            for _id, name, slug, count in result.facets.get("tags", [])
-        ],
-        "domains": [
-            (
-                domain,
-                count,
-                domain == filters.domain,
-                _query_string(params, domain=None if domain == filters.domain else domain),
-            )
-            for domain, count in result.facets.get("domains", [])
-        ],
-        "years": [
-            (
-                str(year),
-                count,
-                year == filters.year,
-                _query_string(params, year=None if year == filters.year else str(year)),
-            )
-            for year, count in result.facets.get("years", [])
-        ],
-    }
     pages = max((min(result.total, engine.MATCH_CAP) - 1) // SEARCH_PAGE_SIZE + 1, 1)
+    base = _query_string(params)
     return render(
         request,
         "archive/search.html",
@@ -317,16 +324,12 @@ def search(request):
             "links": links,
             "total": result.total,
             "capped": result.capped,
-            "facets": facets,
-            "messages_": messages_,
+            "facets": _facet_items(params, result, filters),
+            "notices": notices,
             "has_query": bool(query),
             "page_number": page_number,
-            "previous_url": _query_string(params) + f"&page={page_number - 1}"
-            if page_number > 1
-            else None,
-            "next_url": _query_string(params) + f"&page={page_number + 1}"
-            if page_number < pages
-            else None,
+            "previous_url": f"{base}&page={page_number - 1}" if page_number > 1 else None,
+            "next_url": f"{base}&page={page_number + 1}" if page_number < pages else None,
             "sort_urls": {
                 "relevance": _query_string(params, sort=None),
                 "new": _query_string(params, sort="new"),
