@@ -146,14 +146,15 @@ def _ts_term(term):
     return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
 
 
+def _any_of(alternatives, operator):
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return "(" + f" {operator} ".join(alternatives) + ")"
+
+
 def to_tsquery(query):
     """The query as text for PostgreSQL's ``to_tsquery('simple', …)``."""
-    groups = []
-    for group in query.groups:
-        alternatives = [_ts_term(term) for term in group]
-        groups.append(
-            alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
-        )
+    groups = [_any_of([_ts_term(term) for term in group], "|") for group in query.groups]
     groups += ["!" + _ts_term(term) for term in query.excluded]
     return " & ".join(groups)
 
@@ -165,12 +166,7 @@ def _fts_term(term):
 
 def to_fts5(query):
     """The query as an SQLite FTS5 MATCH expression."""
-    groups = []
-    for group in query.groups:
-        alternatives = [_fts_term(term) for term in group]
-        groups.append(
-            alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
-        )
+    groups = [_any_of([_fts_term(term) for term in group], "OR") for group in query.groups]
     expression = " AND ".join(groups)
     for term in query.excluded:
         expression = f"({expression}) NOT {_fts_term(term)}"
