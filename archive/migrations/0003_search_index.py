@@ -15,7 +15,7 @@ POSTGRES = [
     "CREATE INDEX archive_searchentry_document_gin ON archive_searchentry USING gin (document)",
     # Newest-first tiers of search (archive.search.engine) filter on link_id + 0.
     "CREATE INDEX archive_searchentry_recency_brin ON archive_searchentry "
-    "USING brin ((link_id + 0)) WITH (pages_per_range = 16)",
+    "USING brin ((link_id + 0)) WITH (pages_per_range = 16, autosummarize = on)",
 ]
 POSTGRES_REVERSE = [
     "DROP INDEX archive_searchentry_recency_brin",

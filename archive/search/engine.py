@@ -154,13 +154,14 @@ def _facets(json_agg, postgres):
     return sql.replace("{tags_of_match}", "archive_taggedlink")
 
 
-# PostgreSQL reads the matches newest first, in tiers of link ids: the newest 5,000, the
+# PostgreSQL reads the matches newest first, in tiers of link ids: the newest 3,000, the
 # 50,000 before them, the 500,000 before those, then the rest. A tier is read only while the
 # tiers before it found fewer than ENOUGH matches, so a common word is done after the first
 # (a few thousand rows, not half the archive) while a rare one goes through all, each cheap for
 # it. The tiers filter on ``link_id + 0``, which only a BRIN index serves: the planner can then
 # only combine it with the GIN index in a bitmap, never walk the primary key row by row.
-TIERS = (5_000, 50_000, 500_000)
+# (JIT compilation, which costs more than these queries take, is off: settings.py.)
+TIERS = (3_000, 50_000, 500_000)
 ENOUGH = 200
 
 
@@ -173,7 +174,13 @@ def _postgres_sql(where, sort, newest):
     bounds = [0, *TIERS, None]
     tiers = []
     for index, (newer, older) in enumerate(zip(bounds, bounds[1:], strict=False)):
-        conditions = ["se.document @@ to_tsquery('simple', %(tsquery)s)", where]
+        match = "se.document @@ to_tsquery('simple', %(tsquery)s)"
+        if index == 0:
+            # The newest few thousand rows are read and tested one by one: cheaper than
+            # building the GIN bitmap of a common word, which has to cover the whole archive.
+            # IS TRUE keeps the planner from using the GIN index for this tier.
+            match = f"({match}) IS TRUE"
+        conditions = [match, where]
         if newer:
             conditions.append(f"se.link_id + 0 <= {newest - newer:d}")
         if older is not None:

@@ -161,6 +161,7 @@ def _copy_rows(rows, vectors):
 
 
 GIN_INDEX = "archive_searchentry_document_gin"
+BRIN_INDEX = "archive_searchentry_recency_brin"
 
 
 def refresh_all(progress=None):
@@ -190,5 +191,7 @@ def refresh_all(progress=None):
                 cursor.execute(
                     f"CREATE INDEX {GIN_INDEX} ON archive_searchentry USING gin (document)"
                 )
+                # Rows written since the BRIN index was built are in no summarised range yet.
+                cursor.execute(f"SELECT brin_summarize_new_values('{BRIN_INDEX}')")
                 cursor.execute("ANALYZE archive_searchentry")
     return len(ids)
