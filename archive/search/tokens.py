@@ -9,10 +9,11 @@ No Django here. Text is indexed as a stream of tokens:
   matches ``芯片`` and a final ``芯``). Every substring is found, which word segmentation
   (jieba) cannot promise;
 - anything else is split into lower-cased letters-and-digits words: ``PostgreSQL`` →
-  ``postgresql``, and a query word of three or more letters also matches as a prefix
+  ``postgresql``, and the last query word, of three or more letters, also matches as a prefix
   (``postgr`` finds it).
 
-Queries: several words mean all of them, ``"exact phrase"``, ``-excluded``, ``OR``.
+Queries: several words mean all of them, ``"exact phrase"``, ``-excluded``, ``OR``. The last
+word is also a prefix.
 """
 
 from __future__ import annotations
@@ -129,7 +130,19 @@ def parse_query(text):
         pending_or = False
         if len(query.groups) + len(query.excluded) >= MAX_TERMS:
             break
+    # Only the last word typed is a prefix, as in search-as-you-type: ``postgr`` finds
+    # PostgreSQL, while the words before it match whole, which keeps a query of common words
+    # from expanding each into every word that starts like it.
+    terms = [term for group in query.groups for term in group]
+    for term in terms[:-1]:
+        if term.prefix and not _single_han(term):
+            term.prefix = False
     return query
+
+
+def _single_han(term):
+    token = term.tokens[0]
+    return len(term.tokens) == 1 and len(token) == 1 and not token.isascii()
 
 
 # Compiling a Query for each engine ---------------------------------------------------------
