@@ -113,7 +113,10 @@ def search(query, filters, *, sort="relevance", offset=0, limit=20, now=None):
         params["match"] = to_fts5(query)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return _result(cursor.fetchone())
+        result = _result(cursor.fetchone())
+    if postgres and query and result.total >= ENOUGH:
+        result.capped = True  # the tiers may have stopped before the oldest matches
+    return result
 
 
 def _result(row):

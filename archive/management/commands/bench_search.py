@@ -6,6 +6,7 @@ The scratch database sits beside the configured one (a temporary SQLite file, or
 database named ``<name>_bench``); the configured database is never touched. The command runs
 itself again in a child process pointed at the scratch database."""
 
+import argparse
 import datetime
 import os
 import random
@@ -139,7 +140,7 @@ class Command(BaseCommand):
         parser.add_argument("--keep", action="store_true", help="keep the scratch database")
         parser.add_argument("--reuse", action="store_true", help="reuse a kept scratch database")
         parser.add_argument("--repeat", type=int, default=5, help="runs of each query")
-        parser.add_argument("--child", action="store_true", help=argparse_hidden())
+        parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
 
     def handle(self, *args, links, keep, reuse, repeat, child, **options):
         if child:
@@ -408,9 +409,3 @@ def percentile(values, p):
     low = int(index)
     high = min(low + 1, len(values) - 1)
     return values[low] + (values[high] - values[low]) * (index - low)
-
-
-def argparse_hidden():
-    import argparse
-
-    return argparse.SUPPRESS
