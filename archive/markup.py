@@ -18,6 +18,7 @@ ALLOWED_TAGS = {
     "del",
     "details",
     "em",
+    "h2",
     "h3",
     "h4",
     "h5",

@@ -135,9 +135,9 @@ class Issue(models.Model):
 
     @property
     def display_date(self):
-        if self.date:
-            return self.date
-        return timezone.localdate(self.published_at) if self.published_at else None
+        """The issue's own date. An imported issue without one shows none: its publish time
+        is when it was imported, not when it came out."""
+        return self.date
 
 
 class Category(models.Model):

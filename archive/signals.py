@@ -34,7 +34,6 @@ def category_saved(sender, instance, created, **kwargs):
 def issue_saved(sender, instance, created, **kwargs):
     if created or is_deferred():
         return
-    date = instance.date or (instance.published_at and instance.published_at.date())
     SearchEntry.objects.filter(issue=instance).update(
-        issue_number=instance.number, year=date.year if date else None
+        issue_number=instance.number, year=instance.date.year if instance.date else None
     )

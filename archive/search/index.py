@@ -97,14 +97,13 @@ def refresh(link_ids):
         for link in links:
             issue = link.section.issue
             fields = entry_fields(link, tags.get(link.pk, []))
-            date = issue.date or (issue.published_at and issue.published_at.date())
             entry = SearchEntry(
                 link_id=link.pk,
                 issue_id=issue.pk,
                 issue_number=issue.number,
                 category_id=link.section.category_id,
                 domain=link.domain,
-                year=date.year if date else None,
+                year=issue.date.year if issue.date else None,
             )
             if postgres:
                 vectors.append((link.pk, (tsvector_literal(fields), tsvector_literal(fields[:2]))))
