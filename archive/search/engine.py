@@ -2,8 +2,9 @@
 
 One SQL statement finds the matches, bounded to the newest ``MATCH_CAP`` so that a common word
 never makes a page rank half the archive, and returns in the same round trip the page of link ids,
-the number of matches and the facet counts over them. The page's links are then read by the
-view with the ORM."""
+the number of matches and the facet counts over them (on PostgreSQL one cheap query before it
+reads the newest link id, which bounds its tiers). The page's links are then read by the view
+with the ORM."""
 
 from __future__ import annotations
 
