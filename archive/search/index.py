@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils.html import strip_tags
 
 from ..models import Link, SearchEntry, TaggedLink
-from .tokens import index_tokens, is_word, word_pairs
+from .tokens import index_tokens
 
 BATCH = 2000
 MAX_POSITIONS = 256  # per lexeme, as PostgreSQL allows
@@ -48,23 +48,17 @@ def schedule(link_ids):
 
 def tsvector_literal(fields):
     """A tsvector in PostgreSQL's text form from [(tokens, weight)]: positions run on across
-    fields with a gap between them, so no phrase spans two fields. Adjacent words also stand
-    as one pair lexeme (tokens.word_pairs), so that phrases of common words are cheap."""
+    fields with a gap between them, so no phrase spans two fields."""
     positions = {}
     position = 1
     for tokens, weight in fields:
-        for index, token in enumerate(tokens):
+        for token in tokens:
             if position > 16383:
                 break
-            lexemes = [token]
-            following = tokens[index + 1] if index + 1 < len(tokens) else None
-            if following is not None and is_word(token) and is_word(following):
-                lexemes += word_pairs([token, following])  # at the first word's position
-            for lexeme in lexemes:
-                if len(lexeme) <= MAX_LEXEME:
-                    found = positions.setdefault(lexeme, [])
-                    if len(found) < MAX_POSITIONS:
-                        found.append(f"{position}{weight}")
+            if len(token) <= MAX_LEXEME:
+                found = positions.setdefault(token, [])
+                if len(found) < MAX_POSITIONS:
+                    found.append(f"{position}{weight}")
             position += 1
         position += 1
     return " ".join(

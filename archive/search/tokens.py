@@ -27,7 +27,6 @@ _CJK = (
     "\U00020000-\U0002fa1f"
 )
 _TOKEN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)", re.UNICODE)
-_HAN = re.compile(rf"[{_CJK}]")
 _QUERY_PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 12
@@ -149,27 +148,12 @@ def _single_han(term):
 # Compiling a Query for each engine ---------------------------------------------------------
 
 
-def is_word(token):
-    """True for a letters-and-digits word, False for Chinese (Japanese, Korean) characters."""
-    return not _HAN.match(token)
-
-
-def word_pairs(tokens):
-    """``machine learning`` → ``machine_learning``: adjacent words as one lexeme, for
-    PostgreSQL, whose GIN index finds a phrase of common words only by reading every row that
-    holds both; a pair is one exact look-up. (``_`` never occurs inside a token.)"""
-    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-
-
 def _ts_lexeme(token):
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _ts_term(term):
-    tokens = term.tokens
-    if len(tokens) > 1 and all(is_word(token) for token in tokens):
-        tokens = word_pairs(tokens)
-    parts = [_ts_lexeme(token) for token in tokens]
+    parts = [_ts_lexeme(token) for token in term.tokens]
     if term.prefix:
         parts[-1] += ":*"
     return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
