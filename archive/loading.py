@@ -17,7 +17,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from .issuemd import EntryDoc, IssueDoc, SectionDoc
-from .models import Category, Issue, Link, Section, TaggedLink, unicode_slug
+from .models import Category, Issue, Link, Section, TaggedLink, tag_names_by_link, unicode_slug
 from .search import index as search_index
 from .urlnorm import normalize_url
 
@@ -42,21 +42,10 @@ def publish_time(date, now=None):
     return timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
 
 
-def tags_by_link(link_ids):
-    """{link id: [tag names]} in one query, without instantiating taggit models."""
-    tags = {}
-    rows = TaggedLink.objects.filter(content_object_id__in=link_ids).values_list(
-        "content_object_id", "tag__name"
-    )
-    for link_id, name in rows.order_by("tag__name"):
-        tags.setdefault(link_id, []).append(name)
-    return tags
-
-
 def issue_to_doc(issue):
     sections = list(issue.sections.select_related("category").order_by("position"))
     links = list(Link.objects.filter(section__issue=issue).order_by("parent_id", "position", "pk"))
-    tags = tags_by_link([link.pk for link in links])
+    tags = tag_names_by_link([link.pk for link in links])
     entries = {}
     docs = {
         section.pk: SectionDoc(

@@ -202,6 +202,17 @@ class TaggedLink(TaggedItemBase):
         ]
 
 
+def tag_names_by_link(link_ids):
+    """{link id: [tag names, alphabetical]} in one query, without instantiating taggit models."""
+    names = {}
+    rows = TaggedLink.objects.filter(content_object_id__in=link_ids).values_list(
+        "content_object_id", "tag__name"
+    )
+    for link_id, name in rows.order_by("tag__name"):
+        names.setdefault(link_id, []).append(name)
+    return names
+
+
 class LinkQuerySet(models.QuerySet):
     def published(self, now=None):
         return self.filter(section__issue__published_at__lte=now or timezone.now())

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 from django.utils.html import strip_tags
 
-from ..models import Link, SearchEntry, TaggedLink
+from ..models import Link, SearchEntry, tag_names_by_link
 from .tokens import index_tokens
 
 BATCH = 2000
@@ -87,12 +87,7 @@ def refresh(link_ids):
         links = Link.objects.filter(pk__in=chunk).select_related(
             "section__issue", "section__category"
         )
-        tags = {}
-        names = TaggedLink.objects.filter(content_object_id__in=chunk).values_list(
-            "content_object_id", "tag__name"
-        )
-        for link_id, name in names:
-            tags.setdefault(link_id, []).append(name)
+        tags = tag_names_by_link(chunk)
         rows, vectors = [], []
         for link in links:
             issue = link.section.issue
