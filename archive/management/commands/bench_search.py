@@ -142,7 +142,8 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=5, help="runs of each query")
         parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
 
-    def handle(self, *args, links, keep, reuse, repeat, child, **options):
+    def handle(self, *args, links, keep, reuse, repeat, child, verbosity, **options):
+        self.verbosity = verbosity
         if child:
             return self.run_benchmark(links, reuse, repeat)
         url, cleanup = self.scratch_database(reuse)
@@ -157,6 +158,8 @@ class Command(BaseCommand):
                 str(links),
                 "--repeat",
                 str(repeat),
+                "--verbosity",
+                str(verbosity),
             ]
             if reuse:
                 command.append("--reuse")
@@ -377,6 +380,9 @@ class Command(BaseCommand):
         queryset.count()
 
     def report(self, rows, found, total):
+        if self.verbosity >= 2:  # every query, with -v 2
+            for kind, text, search, base, hits in rows:
+                self.stdout.write(f"{kind:<10} {text:<32} {search:8.1f} {base:8.1f} {hits:>6}")
         self.stdout.write(
             f"{'class':<10} {'n':>3} {'p50 ms':>8} {'p95 ms':>8} "
             f"{'icontains p50':>14} {'p95':>8} {'ratio p95':>10}"
