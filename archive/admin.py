@@ -25,6 +25,7 @@ from .issuemd import render_issue
 from .loading import POSITION_OFFSET, issue_to_doc, load_issue
 from .models import Category, Issue, Link, Section
 from .search import engine
+from .search import index as search_index
 from .search.tokens import parse_query
 from .urlnorm import normalize_url
 
@@ -215,9 +216,10 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
     @admin.action(description=_("Publish now"))
     def publish_now(self, request, queryset):
         now = timezone.now()
-        count = queryset.filter(Q(published_at__isnull=True) | Q(published_at__gt=now)).update(
-            published_at=now
-        )
+        chosen = queryset.filter(Q(published_at__isnull=True) | Q(published_at__gt=now))
+        ids = list(chosen.values_list("pk", flat=True))
+        count = Issue.objects.filter(pk__in=ids).update(published_at=now)
+        search_index.schedule_issues(ids)
         self.message_user(
             request,
             ngettext("%d issue published.", "%d issues published.", count) % count,
@@ -226,7 +228,9 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
 
     @admin.action(description=_("Unpublish (back to draft)"))
     def unpublish(self, request, queryset):
-        count = queryset.exclude(published_at=None).update(published_at=None)
+        ids = list(queryset.exclude(published_at=None).values_list("pk", flat=True))
+        count = Issue.objects.filter(pk__in=ids).update(published_at=None)
+        search_index.schedule_issues(ids)
         self.message_user(
             request,
             ngettext("%d issue is a draft again.", "%d issues are drafts again.", count) % count,

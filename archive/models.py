@@ -204,13 +204,20 @@ class TaggedLink(TaggedItemBase):
 
 def tag_names_by_link(link_ids):
     """{link id: [tag names, alphabetical]} in one query, without instantiating taggit models."""
-    names = {}
+    return {
+        link_id: [name for _id, name in tags] for link_id, tags in tags_by_link(link_ids).items()
+    }
+
+
+def tags_by_link(link_ids):
+    """{link id: [(tag id, tag name), alphabetical]} in one query."""
+    tags = {}
     rows = TaggedLink.objects.filter(content_object_id__in=link_ids).values_list(
-        "content_object_id", "tag__name"
+        "content_object_id", "tag_id", "tag__name"
     )
-    for link_id, name in rows.order_by("tag__name"):
-        names.setdefault(link_id, []).append(name)
-    return names
+    for link_id, tag_id, name in rows.order_by("tag__name"):
+        tags.setdefault(link_id, []).append((tag_id, name))
+    return tags
 
 
 class LinkQuerySet(models.QuerySet):
@@ -308,6 +315,7 @@ class SearchEntry(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
     issue_number = models.PositiveIntegerField(null=True)  # newest first, without a join
+    published_at = models.DateTimeField(null=True)  # the issue's, so search needs no join
     domain = models.CharField(max_length=255, blank=True)
     year = models.PositiveSmallIntegerField(null=True)
     title = models.TextField(blank=True)

@@ -3,8 +3,8 @@
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
-from .models import Category, Issue, Link, SearchEntry, Section, TaggedLink
-from .search.index import is_deferred, schedule
+from .models import Category, Issue, Link, Section, TaggedLink
+from .search.index import is_deferred, schedule, schedule_issues
 
 
 @receiver(post_save, sender=Link)
@@ -32,8 +32,6 @@ def category_saved(sender, instance, created, **kwargs):
 
 @receiver(post_save, sender=Issue)
 def issue_saved(sender, instance, created, **kwargs):
-    if created or is_deferred():
-        return
-    SearchEntry.objects.filter(issue=instance).update(
-        issue_number=instance.number, year=instance.date.year if instance.date else None
-    )
+    # Its number, year and publication time are in its links' entries.
+    if not created:
+        schedule_issues([instance.pk])

@@ -9,7 +9,13 @@ from django.urls import reverse
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
 from archive.loading import load_issue
 from archive.models import Category, Link
-from archive.search.tokens import index_tokens, parse_query, to_fts5, to_tsquery
+from archive.search.tokens import (
+    analyse,
+    index_tokens,
+    parse_query,
+    to_fts5,
+    to_tsquery,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -324,11 +330,22 @@ def test_tokens_and_query_compilation():
         "postgresql16",
     ]
     query = parse_query('大模型 "exact phrase" -spam rust OR go')
-    assert to_tsquery(query) == (
-        "('大模' <-> '模型') & ('exact' <-> 'phrase') & ('rust' | 'go') & !'spam':*"
+    # PostgreSQL: a two-word phrase is its pair lexeme; an excluded word is not a prefix.
+    assert to_tsquery(query) == ("('大模' <-> '模型') & 'exact phrase' & ('rust' | 'go') & !'spam'")
+    assert to_fts5(query) == '("大模 模型" AND "exact phrase" AND ("rust" OR "go")) NOT "spam"'
+    # The last word is also a prefix, through its prefix lexeme.
+    assert to_tsquery(parse_query("machine learn")) == "'machine' & ('learn' | '>learn')"
+    assert to_tsquery(parse_query('"a deep dive"')) == (
+        "('a deep' & 'deep dive' & ('a' <-> 'deep' <-> 'dive'))"
     )
-    assert to_fts5(query) == '("大模 模型" AND "exact phrase" AND ("rust" OR "go")) NOT "spam"*'
-    assert to_tsquery(parse_query("machine learn")) == "'machine' & 'learn':*"
+    assert to_tsquery(parse_query("rust异步")) == "('rust' <-> '异步')"
+    # Spaces inside Chinese are layout: 数据 库 is 数据库, in the index and in queries.
+    assert index_tokens("数据 库，前端") == ["数据", "据库", "库", "前端", "端"]
+    assert to_tsquery(parse_query('"数据 库"')) == "('数据' <-> '据库')"
+    assert analyse("Deep dive, 深度 Go") == (
+        ["deep", "dive", "深度", "度", "go"],
+        {">dee", "deep dive", ">div"},
+    )
     assert not parse_query("&|!:*()'\\ 😀")
 
 
@@ -339,3 +356,125 @@ def test_unknown_filters_say_so_and_find_nothing(client, corpus):
     response = client.get(reverse("archive:search"), {"q": "大模型", "year": "20x4"})
     assert "is not a year" in response.content.decode()
     assert [link.title for link in response.context["links"]] == ["中文大模型训练指南"]
+
+
+def test_publishing_and_dates_reach_the_index(
+    client, corpus, admin_client, django_capture_on_commit_callbacks
+):
+    """Entries carry their issue's publication time and year: the admin's bulk actions and an
+    issue's edits keep them current."""
+    from archive.models import Issue
+
+    draft, first = Issue.objects.get(number=3), Issue.objects.get(number=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/archive/issue/", {"action": "publish_now", "_selected_action": [draft.pk]}
+        )
+    assert "草稿里的大模型" in found(client, q="大模型")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/archive/issue/", {"action": "unpublish", "_selected_action": [first.pk]}
+        )
+    assert found(client, q="大模型") == ["草稿里的大模型"]
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.refresh_from_db()
+        draft.date = datetime.date(2021, 6, 1)
+        draft.save()
+    assert found(client, q="大模型", year="2021") == ["草稿里的大模型"]
+    assert found(client, q="大模型", year="2024") == []
+
+
+@pytest.fixture
+def postgres_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the newest-first tiers are PostgreSQL's")
+
+
+def test_tiers_cover_every_id_once():
+    from archive.search import documents, engine
+
+    for newest in (1, 1023, 1024, 100_000, 1_000_000, 20_000_000):
+        tiers = engine._tiers(newest)
+        lowest = [low for _buckets, low in tiers]
+        assert lowest == sorted(lowest, reverse=True) and lowest[-1] == 0
+        newest_bucket = newest >> documents.RECENCY_LEVELS[0]
+        assert tiers[0][0][0] == documents.recency_lexeme(
+            documents.RECENCY_LEVELS[0], newest_bucket
+        )
+    assert len(engine._tiers(100_000)) == 3  # 2^10 and 2^13 ids, then all
+
+
+def test_tiers_stop_once_enough_is_found(client, postgres_only, monkeypatch):
+    """With tiny buckets, a common word is read from the newest tiers only, and a word found
+    only in the oldest link is still found, by the last tier."""
+    from archive.search import documents, engine
+
+    monkeypatch.setattr(documents, "RECENCY_LEVELS", (1, 2, 3))
+    monkeypatch.setattr(engine, "ENOUGH", 3)
+    load_issue(
+        IssueDoc(
+            number=1,
+            date=datetime.date(2024, 1, 5),
+            sections=[
+                SectionDoc(
+                    "工具",
+                    entries=[entry("gadget widget 0", "https://w.example.com/0")]
+                    + [entry(f"widget {i}", f"https://w.example.com/{i}") for i in range(1, 30)],
+                )
+            ],
+        ),
+        publish=True,
+    )
+    ids = sorted(Link.objects.values_list("pk", flat=True), reverse=True)
+    result = engine.search(parse_query("widget"), engine.Filters(), limit=100)
+    assert 3 <= result.total < 30 and result.capped
+    assert sorted(result.ids, reverse=True) == ids[: result.total]  # the newest, none skipped
+    assert [
+        Link.objects.get(pk=pk).title
+        for pk in engine.search(parse_query("gadget"), engine.Filters()).ids
+    ] == ["gadget widget 0"]
+
+
+def test_migration_rebuilds_existing_entries(client, corpus):
+    """Migration 0004 rebuilds the entries an older index wrote."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from archive.models import SearchEntry
+
+    if connection.vendor == "postgresql":
+        SearchEntry.objects.update(published_at=None)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE archive_searchentry SET document = '', heading = ''")
+    else:
+        SearchEntry.objects.update(published_at=None, title="", meta="", body="", address="")
+    assert found(client, q="大模型") == []
+    migration = importlib.import_module("archive.migrations.0004_search_published_at")
+    with connection.cursor() as cursor:  # what the migration uses of a schema editor
+        migration.forwards(apps, SimpleNamespace(connection=connection, execute=cursor.execute))
+    assert found(client, q="大模型") == ["中文大模型训练指南"]
+
+
+def test_rebuild_in_worker_processes_writes_the_same_index(corpus, postgres_only, monkeypatch):
+    from django.db import connection
+
+    from archive.search import index
+
+    def entries():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT link_id, published_at, document::text, heading::text "
+                "FROM archive_searchentry ORDER BY link_id"
+            )
+            return cursor.fetchall()
+
+    before = entries()
+    monkeypatch.setattr(index, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(index, "REBUILD_STEP", 3)
+    assert index.refresh_all() == len(before) == 8
+    assert entries() == before

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
-from .tokens import to_fts5, to_tsquery
+from . import documents
+from .tokens import to_fts5, to_tsquery, ts_lexeme
 
 MATCH_CAP = 2000
 FACET_SIZE = 12
@@ -42,7 +43,7 @@ def _filters_sql(filters, params, now):
     """The WHERE conditions of the filters, with their values added to ``params`` (named)."""
     clauses = ["1 = 1"]
     if filters.published_only:
-        clauses.append("i.published_at <= %(now)s")
+        clauses.append("se.published_at <= %(now)s")
         params["now"] = now
     if filters.category is not None:
         clauses.append("se.category_id = %(category)s")
@@ -97,19 +98,18 @@ def search(query, filters, *, sort="relevance", offset=0, limit=20, now=None):
     Without a query, the newest links that pass the filters."""
     now = now or timezone.now()
     params = {"cap": MATCH_CAP, "limit": limit, "offset": offset}
-    where = _filters_sql(filters, params, now)
     postgres = connection.vendor == "postgresql"
     if not query:
+        where = _filters_sql(filters, params, now)
         sql = _browse_sql(where, "json_agg" if postgres else "json_group_array", postgres)
     elif postgres:
         with connection.cursor() as cursor:
-            # The tiers' bounds go into the statement as numbers, which the planner can
-            # weigh; bound to parameters it guesses, and walks the whole primary key.
+            # The newest link id picks the tiers' buckets.
             cursor.execute("SELECT coalesce(max(link_id), 0) FROM archive_searchentry")
             newest = int(cursor.fetchone()[0])
-        sql = _postgres_sql(where, sort, newest)
-        params["tsquery"] = to_tsquery(query)
+        sql = _postgres_sql(query, filters, params, now, sort, newest)
     else:
+        where = _filters_sql(filters, params, now)
         sql = _sqlite_sql(where, sort)
         params["match"] = to_fts5(query)
     with connection.cursor() as cursor:
@@ -158,48 +158,72 @@ def _facets(json_agg, postgres):
     return sql.replace("{tags_of_match}", "archive_taggedlink")
 
 
-# PostgreSQL reads the matches newest first, in tiers of link ids: the newest 3,000, the
-# 50,000 before them, the 500,000 before those, then the rest. A tier is read only while the
-# tiers before it found fewer than ENOUGH matches, so a common word is done after the first
-# (a few thousand rows, not half the archive) while a rare one goes through all, each cheap for
-# it. The tiers filter on ``link_id + 0``, which only a BRIN index serves: the planner can then
-# only combine it with the GIN index in a bitmap, never walk the primary key row by row.
+# PostgreSQL reads the matches newest first, in tiers: the ids in the newest two buckets of
+# 2^10 ids, then those of 2^13, 2^16, ... (archive.search.documents.RECENCY_LEVELS), then the rest.
+# Each tier asks the GIN index for ``words & filters & (bucket | bucket before)``, and GIN skips
+# through a common word's list straight to those ids, so a tier costs what it finds, never what
+# the whole archive holds. A tier is read only while the tiers before it found fewer than
+# ENOUGH matches: a common word is done after a thousand-odd rows, a rare one goes through all.
 # (JIT compilation, which costs more than these queries take, is off: settings.py.)
-TIERS = (3_000, 50_000, 500_000)
 ENOUGH = 200
 
 
-def _postgres_sql(where, sort, newest):
+def _tiers(newest):
+    """[(bucket lexemes, lowest id of the tier)], newest first; the last covers the rest."""
+    tiers = []
+    for level in documents.RECENCY_LEVELS:
+        bucket = newest >> level
+        lowest = max(bucket - 1, 0) << level
+        if tiers and lowest >= tiers[-1][1]:
+            continue  # no older ids than the tier before
+        buckets = [documents.recency_lexeme(level, b) for b in (bucket, bucket - 1) if b >= 0]
+        tiers.append((buckets, lowest))
+        if lowest == 0:
+            return tiers
+    return [*tiers, ([], 0)]
+
+
+def _filter_lexemes(filters):
+    lexemes = [documents.tag_lexeme(tag) for tag in filters.tags]
+    if filters.category is not None:
+        lexemes.append(documents.category_lexeme(filters.category))
+    if filters.domain:
+        lexemes.append(documents.domain_lexeme(filters.domain))
+    if filters.year is not None:
+        lexemes.append(documents.year_lexeme(filters.year))
+    return [ts_lexeme(lexeme) for lexeme in lexemes]
+
+
+def _postgres_sql(query, filters, params, now, sort, newest):
     # Ranked on title, tags and category; matches in the annotation only come after, newest
     # first. The small heading vector keeps ranking a few thousand matches cheap.
-    rank = "ts_rank(m.heading, to_tsquery('simple', %(tsquery)s))"
+    params["tsquery"] = words = to_tsquery(query)
+    rank = "ts_rank(m.heading, %(tsquery)s::tsquery)"
     ordering = NEWEST if sort == "new" else f"{rank} DESC, {NEWEST}"
     columns = "se.link_id, se.issue_number, se.category_id, se.domain, se.year, se.heading"
-    bounds = [0, *TIERS, None]
-    tiers = []
-    for index, (newer, older) in enumerate(zip(bounds, bounds[1:], strict=False)):
-        match = "se.document @@ to_tsquery('simple', %(tsquery)s)"
-        if index == 0:
-            # The newest few thousand rows are read and tested one by one: cheaper than
-            # building the GIN bitmap of a common word, which has to cover the whole archive.
-            # IS TRUE keeps the planner from using the GIN index for this tier.
-            match = f"({match}) IS TRUE"
-        conditions = [match, where]
-        if newer:
-            conditions.append(f"se.link_id + 0 <= {newest - newer:d}")
-        if older is not None:
-            conditions.append(f"se.link_id + 0 > {newest - older:d}")
-        if index:
-            found = " + ".join(f"(SELECT count(*) FROM t{earlier})" for earlier in range(index))
+    published = "se.published_at <= %(now)s" if filters.published_only else "TRUE"
+    params["now"] = now
+    required = " & ".join([f"({words})", *_filter_lexemes(filters)])
+    tiers, newer = [], None
+    for number, (buckets, lowest) in enumerate(_tiers(newest)):
+        params[f"tier{number}"] = (
+            f"{required} & ({' | '.join(ts_lexeme(b) for b in buckets)})" if buckets else required
+        )
+        conditions = [f"se.document @@ %(tier{number})s::tsquery", published]
+        if newer is not None:
+            # Not the index on link_id: ``+ 0`` leaves only the GIN index to the planner.
+            conditions.append(f"se.link_id + 0 < {newer:d}")
+        if number:
+            found = " + ".join(f"(SELECT count(*) FROM t{earlier})" for earlier in range(number))
             conditions.append(f"{found} < {ENOUGH}")
         tiers.append(
-            f"""t{index} AS MATERIALIZED (
+            f"""t{number} AS MATERIALIZED (
                 SELECT {columns} FROM archive_searchentry se
-                JOIN archive_issue i ON i.id = se.issue_id
                 WHERE {" AND ".join(conditions)}
                 ORDER BY se.link_id + 0 DESC LIMIT %(cap)s)"""
         )
-    union = " UNION ALL ".join(f"SELECT * FROM t{index}" for index in range(len(tiers)))
+        newer = lowest
+    union = " UNION ALL ".join(f"SELECT * FROM t{number}" for number in range(len(tiers)))
     return f"""
         WITH {", ".join(tiers)},
         matches AS MATERIALIZED (SELECT * FROM ({union}) tiers LIMIT %(cap)s)
@@ -220,7 +244,6 @@ def _sqlite_sql(where, sort):
                    bm25(archive_searchentry_fts, {WEIGHTS_FTS}) AS rank
             FROM archive_searchentry_fts
             JOIN archive_searchentry se ON se.link_id = archive_searchentry_fts.rowid
-            JOIN archive_issue i ON i.id = se.issue_id
             WHERE archive_searchentry_fts MATCH %(match)s AND {where}
             ORDER BY archive_searchentry_fts.rowid DESC
             LIMIT %(cap)s
@@ -239,7 +262,6 @@ def _browse_sql(where, json_agg, postgres):
         WITH matches AS MATERIALIZED (
             SELECT se.link_id, se.issue_number, se.category_id, se.domain, se.year
             FROM archive_searchentry se
-            JOIN archive_issue i ON i.id = se.issue_id
             WHERE {where}
             ORDER BY se.issue_number DESC NULLS LAST, se.link_id
             LIMIT %(cap)s

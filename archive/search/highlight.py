@@ -1,11 +1,11 @@
 """Snippets with the matched words marked, escaped before anything is marked."""
 
-import html
 import re
 
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from .documents import text_of
 from .tokens import normalize
 
 SNIPPET = 180
@@ -40,7 +40,7 @@ def mark(text, words):
 
 def snippet(annotation_html, words, size=SNIPPET):
     """A stretch of the annotation's text around the first matched word, marked."""
-    text = " ".join(html.unescape(strip_tags(annotation_html)).split())
+    text = " ".join(text_of(annotation_html).split())
     pattern = _pattern(words)
     start = 0
     if pattern is not None and len(normalize(text)) == len(text):

@@ -6,19 +6,19 @@ once; ``manage.py rebuild_search_index`` refreshes everything."""
 
 from __future__ import annotations
 
-import html
+import collections
+import multiprocessing
+import os
 import threading
 from contextlib import contextmanager
 
 from django.db import connection, transaction
-from django.utils.html import strip_tags
 
-from ..models import Link, SearchEntry, tag_names_by_link
-from .tokens import index_tokens
+from ..models import Link, SearchEntry, tags_by_link
+from . import documents
+from .documents import LinkValues
 
 BATCH = 2000
-MAX_POSITIONS = 256  # per lexeme, as PostgreSQL allows
-MAX_LEXEME = 200
 _state = threading.local()
 
 
@@ -46,35 +46,35 @@ def schedule(link_ids):
         transaction.on_commit(lambda: refresh(ids))
 
 
-def tsvector_literal(fields):
-    """A tsvector in PostgreSQL's text form from [(tokens, weight)]: positions run on across
-    fields with a gap between them, so no phrase spans two fields."""
-    positions = {}
-    position = 1
-    for tokens, weight in fields:
-        for token in tokens:
-            if position > 16383:
-                break
-            if len(token) <= MAX_LEXEME:
-                found = positions.setdefault(token, [])
-                if len(found) < MAX_POSITIONS:
-                    found.append(f"{position}{weight}")
-            position += 1
-        position += 1
-    return " ".join(
-        "'" + token.replace("\\", "\\\\").replace("'", "''") + "':" + ",".join(places)
-        for token, places in positions.items()
+def schedule_issues(issue_ids):
+    """Refresh the links of these issues once the current transaction commits; for changes
+    to issues made without signals, like ``QuerySet.update()``."""
+    if not is_deferred():
+        schedule(Link.objects.filter(section__issue__in=issue_ids).values_list("pk", flat=True))
+
+
+def link_values(link_ids):
+    """The LinkValues of these links, read in two queries without model instances, which
+    would cost more than the tokens."""
+    tags = tags_by_link(link_ids)
+    rows = Link.objects.filter(pk__in=link_ids).values_list(
+        "pk",
+        "title",
+        "url",
+        "domain",
+        "annotation_html",
+        "section__category_id",
+        "section__category__name",
+        "section__issue_id",
+        "section__issue__number",
+        "section__issue__published_at",
+        "section__issue__date",
     )
-
-
-def entry_fields(link, tag_names):
-    """The four weighted fields of a link: title; tags and category; annotation; address."""
-    annotation = html.unescape(strip_tags(link.annotation_html))
     return [
-        (index_tokens(link.title), "A"),
-        (index_tokens(" ".join([*tag_names, link.section.category.name])), "B"),
-        (index_tokens(annotation), "C"),
-        (index_tokens(f"{link.url} {link.domain}") if link.url else [], "D"),
+        LinkValues(
+            *values[:10], year=values[10].year if values[10] else None, tags=tags.get(values[0], [])
+        )
+        for values in rows
     ]
 
 
@@ -84,78 +84,47 @@ def refresh(link_ids):
     postgres = connection.vendor == "postgresql"
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        links = Link.objects.filter(pk__in=chunk).select_related(
-            "section__issue", "section__category"
-        )
-        tags = tag_names_by_link(chunk)
-        rows, vectors = [], []
-        for link in links:
-            issue = link.section.issue
-            fields = entry_fields(link, tags.get(link.pk, []))
-            entry = SearchEntry(
-                link_id=link.pk,
-                issue_id=issue.pk,
-                issue_number=issue.number,
-                category_id=link.section.category_id,
-                domain=link.domain,
-                year=issue.date.year if issue.date else None,
-            )
-            if postgres:
-                vectors.append((link.pk, (tsvector_literal(fields), tsvector_literal(fields[:2]))))
-            else:
-                entry.title, entry.meta, entry.body, entry.address = (
-                    " ".join(tokens) for tokens, _weight in fields
-                )
-            rows.append(entry)
+        links = link_values(chunk)
         with transaction.atomic():
             SearchEntry.objects.filter(link_id__in=chunk).delete()
             if postgres:
-                _copy_rows(rows, dict(vectors))
+                _copy(documents.copy_text(links))
             else:
-                SearchEntry.objects.bulk_create(rows, batch_size=500)
+                SearchEntry.objects.bulk_create(_sqlite_entries(links), batch_size=500)
 
 
-COPY_COLUMNS = (
-    "link_id",
-    "issue_id",
-    "issue_number",
-    "category_id",
-    "domain",
-    "year",
-    "title",
-    "meta",
-    "body",
-    "address",
-    "document",
-    "heading",
-)
+def _sqlite_entries(links):
+    entries = []
+    for link in links:
+        title, meta, body, address = (" ".join(tokens) for tokens, _x, _w in documents.fields(link))
+        entries.append(
+            SearchEntry(
+                link_id=link.link_id,
+                issue_id=link.issue_id,
+                issue_number=link.issue_number,
+                published_at=link.published_at,
+                category_id=link.category_id,
+                domain=link.domain,
+                year=link.year,
+                title=title,
+                meta=meta,
+                body=body,
+                address=address,
+            )
+        )
+    return entries
 
 
-def _copy_rows(rows, vectors):
-    """PostgreSQL: the rows and their tsvectors in one COPY, the fastest way in."""
+def _copy(text):
+    """PostgreSQL: rows in COPY's text format (documents.copy_text), the fastest way in."""
     with connection.cursor() as cursor:
-        columns = ", ".join(COPY_COLUMNS)
+        columns = ", ".join(documents.COPY_COLUMNS)
         with cursor.cursor.copy(f"COPY archive_searchentry ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    (
-                        row.link_id,
-                        row.issue_id,
-                        row.issue_number,
-                        row.category_id,
-                        row.domain,
-                        row.year,
-                        row.title,
-                        row.meta,
-                        row.body,
-                        row.address,
-                        *vectors[row.link_id],
-                    )
-                )
+            copy.write(text)
 
 
 GIN_INDEX = "archive_searchentry_document_gin"
-BRIN_INDEX = "archive_searchentry_recency_brin"
+PARALLEL_MIN = 20_000  # links; fewer are rebuilt in this process
 
 
 def refresh_all(progress=None):
@@ -173,19 +142,52 @@ def refresh_all(progress=None):
                 cursor.execute("DELETE FROM archive_searchentry")
         else:
             SearchEntry.objects.all().delete()
-        step = BATCH * 5
-        for start in range(0, len(ids), step):
-            refresh(ids[start : start + step])
+        done = 0
+        chunks = [ids[start : start + REBUILD_STEP] for start in range(0, len(ids), REBUILD_STEP)]
+        for chunk, rows in _rebuilt(chunks, postgres):
+            if postgres:
+                _copy(rows)
+            else:
+                SearchEntry.objects.bulk_create(rows, batch_size=500)
+            done += len(chunk)
             if progress:
-                progress(min(start + step, len(ids)), len(ids))
+                progress(done, len(ids))
         if postgres:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
                 cursor.execute(
                     f"CREATE INDEX {GIN_INDEX} ON archive_searchentry USING gin (document)"
                 )
-                # Rows written since the BRIN index was built are in no summarised range yet.
-                cursor.execute(f"SELECT brin_summarize_new_values('{BRIN_INDEX}')")
                 cursor.execute("ANALYZE archive_searchentry")
     return len(ids)
+
+
+REBUILD_STEP = 5000
+
+
+def _rebuilt(chunks, postgres):
+    """(chunk of link ids, their rows) in order. On PostgreSQL with many links, the rows are
+    computed by a worker process per core while this one reads the next chunks and writes
+    the rows (the tokens, not the database, are what a rebuild spends most on)."""
+    if not postgres:
+        for chunk in chunks:
+            yield chunk, _sqlite_entries(link_values(chunk))
+        return
+    workers = os.cpu_count() or 1
+    if workers < 2 or sum(map(len, chunks)) < PARALLEL_MIN:
+        for chunk in chunks:
+            yield chunk, documents.copy_text(link_values(chunk))
+        return
+    # spawn: the workers import archive.search.documents only, and share no connection.
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pending = collections.deque()
+        for chunk in chunks:
+            work = pool.apply_async(documents.copy_text, (link_values(chunk),))
+            pending.append((chunk, work))
+            if len(pending) > workers:
+                chunk, work = pending.popleft()
+                yield chunk, work.get()
+        while pending:
+            chunk, work = pending.popleft()
+            yield chunk, work.get()

@@ -26,7 +26,10 @@ _CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af"
     "\U00020000-\U0002fa1f"
 )
-_TOKEN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)", re.UNICODE)
+# A Han run goes on across spaces: Chinese puts none between words, so one typed there is
+# layout, and ``数据 库`` reads as 数据库.
+_TOKEN = re.compile(rf"([{_CJK}]+(?:[ \t]+[{_CJK}]+)*)|([^\W_{_CJK}]+)", re.UNICODE)
+_SPACE = re.compile(r"[ \t]+")
 _QUERY_PART = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 12
@@ -39,20 +42,74 @@ def normalize(text):
 
 
 def _cjk_tokens(run):
-    return [run] if len(run) == 1 else _pairs(run) + [run[-1]]
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def _parts(text):
+    """[(Han run, word)] of a normalised text, one of each pair empty; spaces inside a Han
+    run are dropped."""
+    return [(_SPACE.sub("", cjk), word) for cjk, word in _TOKEN.findall(text)]
 
 
 def index_tokens(text):
     """The tokens a text is indexed as, in order."""
-    tokens = []
+    return analyse(text)[0]
+
+
+# PostgreSQL also indexes, without positions, what lets GIN answer prefixes and two-word
+# phrases directly (a prefix query would otherwise read every posting of every word it expands
+# to, and a phrase recheck every row that holds both words): the prefixes of each word, of
+# PREFIX_MIN to PREFIX_MAX characters, as ``>prefix``, and each pair of adjacent words as
+# ``first second``. Neither can be spelled by a token, which has no ``>`` and no space.
+PREFIX_MAX = 6
+
+
+def prefix_lexeme(prefix):
+    return ">" + prefix  # as analyse() spells it
+
+
+def pair_lexeme(first, second):
+    return f"{first} {second}"  # as analyse() spells it
+
+
+MAX_TOKEN = 200  # longer tokens (a pasted hash, say) are not indexed
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+
+
+def is_han(token):
+    return _CJK_CHAR.match(token) is not None
+
+
+def analyse(text, prefixes=True):
+    """The tokens a text is indexed as, in order, and its pair lexemes and (unless told not
+    to) prefix lexemes. Numbers have no prefixes."""
+    tokens, pairs, words = [], set(), set()
+    previous = None
     for cjk, word in _TOKEN.findall(normalize(text or "")):
-        tokens.extend(_cjk_tokens(cjk) if cjk else [word])
-    return tokens
-
-
-def index_text(text):
-    """The tokens as one space-separated string, ready for to_tsvector('simple') or FTS5."""
-    return " ".join(index_tokens(text))
+        if cjk:
+            if " " in cjk or "\t" in cjk:
+                cjk = _SPACE.sub("", cjk)
+            tokens.extend(_cjk_tokens(cjk))
+            previous = None
+            continue
+        tokens.append(word)
+        if len(word) > MAX_TOKEN:
+            previous = None
+            continue
+        if previous is not None:
+            pairs.add(f"{previous} {word}")
+        previous = word
+        words.add(word)
+    if not prefixes:
+        return tokens, pairs
+    return tokens, pairs.union(
+        ">" + word[:end]
+        for word in words
+        if not word.isdigit()
+        for end in range(PREFIX_MIN, min(len(word), PREFIX_MAX + 1))
+    )
 
 
 @dataclass
@@ -84,7 +141,7 @@ def _term(text, quoted):
 
     A Han run is its character pairs; inside a longer phrase a run also keeps its final
     character, as the index does, so that the tokens after it stay adjacent."""
-    parts = _TOKEN.findall(normalize(text))
+    parts = _parts(normalize(text))
     if not parts:
         return None
     tokens = []
@@ -120,6 +177,8 @@ def parse_query(text):
         if term is None:
             continue
         if negated:
+            # An excluded word is that word, not every word starting like it.
+            term.prefix = term.prefix and _single_han(term)
             query.excluded.append(term)
         elif pending_or:
             query.groups[-1].append(term)
@@ -148,15 +207,37 @@ def _single_han(term):
 # Compiling a Query for each engine ---------------------------------------------------------
 
 
-def _ts_lexeme(token):
+def ts_lexeme(token):
+    """A lexeme quoted for PostgreSQL's tsvector and tsquery text forms."""
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _ts_term(term):
-    parts = [_ts_lexeme(token) for token in term.tokens]
+    """A term for PostgreSQL, using the prefix and pair lexemes (see ``extra_lexemes``) where
+    they answer it: a prefix as ``('data' | '>data')``, a phrase of two words as one lexeme,
+    a longer phrase as its pairs and then the phrase itself, checked on the rows holding them.
+    """
+    tokens = term.tokens
+    last = tokens[-1]
+    if len(tokens) == 1:
+        if term.prefix and not is_han(last) and len(last) <= PREFIX_MAX:
+            return f"({ts_lexeme(last)} | {ts_lexeme(prefix_lexeme(last))})"
+        return ts_lexeme(last) + (":*" if term.prefix else "")
+    adjacent = list(zip(tokens, tokens[1:], strict=False))
     if term.prefix:
-        parts[-1] += ":*"
-    return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+        adjacent = adjacent[:-1]  # the last word is not whole
+    pairs = [
+        ts_lexeme(pair_lexeme(first, second))
+        for first, second in adjacent
+        if not is_han(first) and not is_han(second)
+    ]
+    if len(tokens) == 2 and len(pairs) == 1:
+        return pairs[0]
+    phrase = [ts_lexeme(token) for token in tokens]
+    if term.prefix:
+        phrase[-1] += ":*"
+    phrase = "(" + " <-> ".join(phrase) + ")"
+    return "(" + " & ".join([*pairs, phrase]) + ")" if pairs else phrase
 
 
 def _any_of(alternatives, operator):
