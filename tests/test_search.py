@@ -249,6 +249,15 @@ def test_odd_parameters_give_a_message_not_an_error(client, corpus, params):
     assert response.status_code == 200
 
 
+def test_highlight_reads_phrases_as_the_search_does():
+    from archive.search.highlight import mark
+
+    assert mark("数据库 and 数据  库", ['"数据 库"']) == (
+        "<mark>数据库</mark> and <mark>数据  库</mark>"
+    )
+    assert mark("Deep   dive <b>", ['"deep dive"']) == "<mark>Deep   dive</mark> &lt;b&gt;"
+
+
 def test_highlight_never_unescapes_user_text(client, corpus):
     html = client.get(reverse("archive:search"), {"q": "script exact"}).content.decode()
     assert "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;" in html

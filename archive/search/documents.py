@@ -8,7 +8,7 @@ answer more than words (each starts with a character no word token has):
 
 - prefixes and pairs of words (``>pyth``, ``deep dive``; archive.search.tokens.analyse);
 - what searches filter on: ``~c`` category id, ``~t`` tag id, ``~d`` domain, ``~y`` year;
-- recency: the link id's bucket at each of RECENCY_LEVELS (2^10 ids, 2^13, ...). A search reads
+- recency: the link id's bucket at each of RECENCY_LEVELS (2^10, 2^13, 2^16 ids). A search reads
   ``words & (newest bucket | the one before)`` first, and GIN skips straight to those ids
   instead of reading every match of a common word (archive.search.engine).
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from .tokens import MAX_TOKEN, analyse
 
-RECENCY_LEVELS = (10, 13, 16, 19, 22)
+RECENCY_LEVELS = (10, 13, 16)  # older than 2^16 ids back, a search reads all that is left
 MAX_POSITION = 16383  # PostgreSQL's; it keeps 256 positions of each lexeme
 
 

@@ -3,8 +3,8 @@
 One SQL statement finds the matches, bounded to the newest ``MATCH_CAP`` so that a common word
 never makes a page rank half the archive, and returns in the same round trip the page of link ids,
 the number of matches and the facet counts over them (on PostgreSQL one cheap query before it
-reads the newest link id, which bounds its tiers). The page's links are then read by the view
-with the ORM."""
+reads the newest link id, which picks the recency buckets its tiers read). The page's links
+are then read by the view with the ORM."""
 
 from __future__ import annotations
 

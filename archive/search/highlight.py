@@ -6,17 +6,28 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .documents import text_of
-from .tokens import normalize
+from .tokens import is_han, normalize
 
 SNIPPET = 180
 
 
 def _pattern(words):
-    cleaned = sorted({normalize(word).strip('"') for word in words if word.strip()}, key=len)
+    cleaned = sorted({normalize(word).strip('"').strip() for word in words}, key=len)
     cleaned = [word for word in cleaned if word]
     if not cleaned:
         return None
-    return re.compile("|".join(re.escape(word) for word in reversed(cleaned)), re.IGNORECASE)
+    return re.compile("|".join(_word_pattern(word) for word in reversed(cleaned)), re.IGNORECASE)
+
+
+def _word_pattern(word):
+    """A word or phrase as a pattern: any space between its words, and none or any between
+    Chinese characters, as the search itself reads them (``数据 库`` marks 数据库)."""
+    pieces = word.split()
+    pattern = re.escape(pieces[0])
+    for before, after in zip(pieces, pieces[1:], strict=False):
+        between = r"\s*" if is_han(before[-1]) and is_han(after[0]) else r"\s+"
+        pattern += between + re.escape(after)
+    return pattern
 
 
 def mark(text, words):

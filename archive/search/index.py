@@ -115,11 +115,13 @@ def _sqlite_entries(links):
     return entries
 
 
-def _copy(text):
+def _copy(text, freeze=False):
     """PostgreSQL: rows in COPY's text format (documents.copy_text), the fastest way in."""
     with connection.cursor() as cursor:
         columns = ", ".join(documents.COPY_COLUMNS)
-        with cursor.cursor.copy(f"COPY archive_searchentry ({columns}) FROM STDIN") as copy:
+        options = " WITH (FREEZE)" if freeze else ""
+        statement = f"COPY archive_searchentry ({columns}) FROM STDIN{options}"
+        with cursor.cursor.copy(statement) as copy:
             copy.write(text)
 
 
@@ -139,14 +141,16 @@ def refresh_all(progress=None):
                 # Deferred foreign-key checks must run before the index can be dropped.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
-                cursor.execute("DELETE FROM archive_searchentry")
+                # Emptied by TRUNCATE, the table is rewritten whole, leaving no dead rows,
+                # and COPY can write its rows frozen (no later vacuum has to visit them).
+                cursor.execute("TRUNCATE archive_searchentry")
         else:
             SearchEntry.objects.all().delete()
         done = 0
         chunks = [ids[start : start + REBUILD_STEP] for start in range(0, len(ids), REBUILD_STEP)]
         for chunk, rows in _rebuilt(chunks, postgres):
             if postgres:
-                _copy(rows)
+                _copy(rows, freeze=True)
             else:
                 SearchEntry.objects.bulk_create(rows, batch_size=500)
             done += len(chunk)

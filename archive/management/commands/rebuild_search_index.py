@@ -27,7 +27,7 @@ class Command(BaseCommand):
 
         def progress(done, total):
             if options["verbosity"] >= 2:
-                self.stdout.write(f"{done}/{total} links")
+                self.stdout.write(f"{done}/{total} links, {time.monotonic() - started:.0f}s")
 
         count = refresh_all(progress)
         size = index_size()
