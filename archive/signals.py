@@ -2,6 +2,7 @@
 
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
+from taggit.models import Tag
 
 from .models import Category, Issue, Link, Section, TaggedLink
 from .search.index import is_deferred, schedule, schedule_issues
@@ -28,6 +29,15 @@ def section_saved(sender, instance, **kwargs):
 def category_saved(sender, instance, created, **kwargs):
     if not created and not is_deferred():
         schedule(Link.objects.filter(section__category=instance).values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=Tag)
+def tag_saved(sender, instance, created, **kwargs):
+    # A renamed tag: its name is in the entries of the links that carry it.
+    if not created and not is_deferred():
+        schedule(
+            TaggedLink.objects.filter(tag=instance).values_list("content_object_id", flat=True)
+        )
 
 
 @receiver(post_save, sender=Issue)

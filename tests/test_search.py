@@ -308,6 +308,12 @@ def test_index_follows_edits(client, corpus, django_capture_on_commit_callbacks)
         link.tags.add("注意力机制")
     assert found(client, q="注意力") == ["Transformer 论文"]
     with django_capture_on_commit_callbacks(execute=True):
+        tag = link.tags.get(name="注意力机制")
+        tag.name = "自注意力"
+        tag.save()
+    assert found(client, q="自注意力") == ["Transformer 论文"]
+    assert found(client, q="注意力机制") == []
+    with django_capture_on_commit_callbacks(execute=True):
         category = Category.objects.get(name="模型算法")
         category.name = "深度学习"
         category.save()
