@@ -325,9 +325,10 @@ class SearchEntry(models.Model):
 
     class Meta:
         indexes = [
-            # Facet and filter lookups within a search: domain and year.
-            models.Index(fields=["domain"], name="searchentry_domain_idx"),
-            models.Index(fields=["year"], name="searchentry_year_idx"),
+            # Filters without a query, and on PostgreSQL the newest link of a domain or a year,
+            # where a filtered search starts reading (archive.search.engine).
+            models.Index(fields=["domain", "link"], name="searchentry_domain_link_idx"),
+            models.Index(fields=["year", "link"], name="searchentry_year_link_idx"),
         ]
 
     def __str__(self):

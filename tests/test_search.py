@@ -422,30 +422,42 @@ def test_tiers_cover_every_id_once():
 
 
 def test_tiers_stop_once_enough_is_found(client, postgres_only, monkeypatch):
-    """With tiny buckets, a common word is read from the newest tiers only, and a word found
-    only in the oldest link is still found, by the last tier."""
+    """With tiny buckets, a common word is read from the newest tiers only, a year's search
+    starts from that year's newest link, and a word found only in the oldest link is still
+    found, by the last tier."""
     from archive.search import documents, engine
 
     monkeypatch.setattr(documents, "RECENCY_LEVELS", (1, 2, 3))
     monkeypatch.setattr(engine, "ENOUGH", 3)
-    load_issue(
-        IssueDoc(
-            number=1,
-            date=datetime.date(2024, 1, 5),
-            sections=[
-                SectionDoc(
-                    "工具",
-                    entries=[entry("gadget widget 0", "https://w.example.com/0")]
-                    + [entry(f"widget {i}", f"https://w.example.com/{i}") for i in range(1, 30)],
-                )
-            ],
-        ),
-        publish=True,
-    )
+    for number, year in ((1, 2020), (2, 2024)):
+        load_issue(
+            IssueDoc(
+                number=number,
+                date=datetime.date(year, 1, 5),
+                sections=[
+                    SectionDoc(
+                        "工具",
+                        entries=[
+                            entry(
+                                f"{'gadget ' if number == 1 and i == 0 else ''}widget {i}",
+                                f"https://w{year}.example.com/{i}",
+                            )
+                            for i in range(30)
+                        ],
+                    )
+                ],
+            ),
+            publish=True,
+        )
     ids = sorted(Link.objects.values_list("pk", flat=True), reverse=True)
     result = engine.search(parse_query("widget"), engine.Filters(), limit=100)
     assert 3 <= result.total < 30 and result.capped
     assert sorted(result.ids, reverse=True) == ids[: result.total]  # the newest, none skipped
+    of_2020 = sorted(Link.objects.filter(url__contains="w2020").values_list("pk", flat=True))
+    assert engine._newest(engine.Filters(year=2020)) == of_2020[-1]
+    result = engine.search(parse_query("widget"), engine.Filters(year=2020), limit=100)
+    assert 3 <= result.total < 30
+    assert sorted(result.ids, reverse=True) == of_2020[::-1][: result.total]
     assert [
         Link.objects.get(pk=pk).title
         for pk in engine.search(parse_query("gadget"), engine.Filters()).ids

@@ -46,5 +46,15 @@ class Migration(migrations.Migration):
             name="published_at",
             field=models.DateTimeField(null=True),
         ),
+        migrations.RemoveIndex(model_name="searchentry", name="searchentry_domain_idx"),
+        migrations.RemoveIndex(model_name="searchentry", name="searchentry_year_idx"),
+        migrations.AddIndex(
+            model_name="searchentry",
+            index=models.Index(fields=["domain", "link"], name="searchentry_domain_link_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="searchentry",
+            index=models.Index(fields=["year", "link"], name="searchentry_year_link_idx"),
+        ),
         migrations.RunPython(forwards, backwards),
     ]

@@ -103,10 +103,7 @@ def search(query, filters, *, sort="relevance", offset=0, limit=20, now=None):
         where = _filters_sql(filters, params, now)
         sql = _browse_sql(where, "json_agg" if postgres else "json_group_array", postgres)
     elif postgres:
-        with connection.cursor() as cursor:
-            # The newest link id picks the tiers' buckets.
-            cursor.execute("SELECT coalesce(max(link_id), 0) FROM archive_searchentry")
-            newest = int(cursor.fetchone()[0])
+        newest = _newest(filters)
         sql = _postgres_sql(query, filters, params, now, sort, newest)
     else:
         where = _filters_sql(filters, params, now)
@@ -118,6 +115,25 @@ def search(query, filters, *, sort="relevance", offset=0, limit=20, now=None):
     if postgres and query and result.total >= ENOUGH:
         result.capped = True  # the tiers may have stopped before the oldest matches
     return result
+
+
+def _newest(filters):
+    """PostgreSQL: the newest link id the filters let through, where the tiers start. A year
+    or a domain may lie far back; categories and tags run through the whole archive."""
+    clauses, params = ["TRUE"], []
+    if filters.year is not None:
+        clauses.append("year = %s")
+        params.append(filters.year)
+    if filters.domain:
+        clauses.append("domain = %s")
+        params.append(filters.domain)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(max(link_id), 0) FROM archive_searchentry "
+            f"WHERE {' AND '.join(clauses)}",
+            params,
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _result(row):

@@ -63,7 +63,7 @@ def index_tokens(text):
 # to, and a phrase recheck every row that holds both words): the prefixes of each word, of
 # PREFIX_MIN to PREFIX_MAX characters, as ``>prefix``, and each pair of adjacent words as
 # ``first second``. Neither can be spelled by a token, which has no ``>`` and no space.
-PREFIX_MAX = 6
+PREFIX_MAX = 10
 
 
 def prefix_lexeme(prefix):
