@@ -84,13 +84,24 @@ def refresh(link_ids):
     postgres = connection.vendor == "postgresql"
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        links = link_values(chunk)
+        rows = _rows(chunk, postgres)
         with transaction.atomic():
             SearchEntry.objects.filter(link_id__in=chunk).delete()
-            if postgres:
-                _copy(documents.copy_text(links))
-            else:
-                SearchEntry.objects.bulk_create(_sqlite_entries(links), batch_size=500)
+            _write(rows, postgres)
+
+
+def _rows(link_ids, postgres):
+    """The entries of these links as each database takes them in: COPY text on PostgreSQL,
+    SearchEntry instances on SQLite."""
+    links = link_values(link_ids)
+    return documents.copy_text(links) if postgres else _sqlite_entries(links)
+
+
+def _write(rows, postgres, freeze=False):
+    if postgres:
+        _copy(rows, freeze=freeze)
+    else:
+        SearchEntry.objects.bulk_create(rows, batch_size=500)
 
 
 def _sqlite_entries(links):
@@ -149,10 +160,7 @@ def refresh_all(progress=None):
         done = 0
         chunks = [ids[start : start + REBUILD_STEP] for start in range(0, len(ids), REBUILD_STEP)]
         for chunk, rows in _rebuilt(chunks, postgres):
-            if postgres:
-                _copy(rows, freeze=True)
-            else:
-                SearchEntry.objects.bulk_create(rows, batch_size=500)
+            _write(rows, postgres, freeze=True)
             done += len(chunk)
             if progress:
                 progress(done, len(ids))
@@ -174,14 +182,10 @@ def _rebuilt(chunks, postgres):
     """(chunk of link ids, their rows) in order. On PostgreSQL with many links, the rows are
     computed by a worker process per core while this one reads the next chunks and writes
     the rows (the tokens, not the database, are what a rebuild spends most on)."""
-    if not postgres:
-        for chunk in chunks:
-            yield chunk, _sqlite_entries(link_values(chunk))
-        return
     workers = os.cpu_count() or 1
-    if workers < 2 or sum(map(len, chunks)) < PARALLEL_MIN:
+    if not postgres or workers < 2 or sum(map(len, chunks)) < PARALLEL_MIN:
         for chunk in chunks:
-            yield chunk, documents.copy_text(link_values(chunk))
+            yield chunk, _rows(chunk, postgres)
         return
     # spawn: the workers import archive.search.documents only, and share no connection.
     with multiprocessing.get_context("spawn").Pool(workers) as pool:

@@ -42,15 +42,16 @@ def normalize(text):
 
 
 def _cjk_tokens(run):
-    if len(run) == 1:
-        return [run]
-    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+    return [run] if len(run) == 1 else _pairs(run) + [run[-1]]
 
 
 def _parts(text):
     """[(Han run, word)] of a normalised text, one of each pair empty; spaces inside a Han
     run are dropped."""
-    return [(_SPACE.sub("", cjk), word) for cjk, word in _TOKEN.findall(text)]
+    return [
+        (_SPACE.sub("", cjk) if " " in cjk or "\t" in cjk else cjk, word)
+        for cjk, word in _TOKEN.findall(text)
+    ]
 
 
 def index_tokens(text):
@@ -67,11 +68,11 @@ PREFIX_MAX = 10
 
 
 def prefix_lexeme(prefix):
-    return ">" + prefix  # as analyse() spells it
+    return ">" + prefix
 
 
 def pair_lexeme(first, second):
-    return f"{first} {second}"  # as analyse() spells it
+    return f"{first} {second}"
 
 
 MAX_TOKEN = 200  # longer tokens (a pasted hash, say) are not indexed
@@ -87,10 +88,8 @@ def analyse(text, prefixes=True):
     to) prefix lexemes. Numbers have no prefixes."""
     tokens, pairs, words = [], set(), set()
     previous = None
-    for cjk, word in _TOKEN.findall(normalize(text or "")):
+    for cjk, word in _parts(normalize(text or "")):
         if cjk:
-            if " " in cjk or "\t" in cjk:
-                cjk = _SPACE.sub("", cjk)
             tokens.extend(_cjk_tokens(cjk))
             previous = None
             continue
@@ -99,13 +98,13 @@ def analyse(text, prefixes=True):
             previous = None
             continue
         if previous is not None:
-            pairs.add(f"{previous} {word}")
+            pairs.add(pair_lexeme(previous, word))
         previous = word
         words.add(word)
     if not prefixes:
         return tokens, pairs
     return tokens, pairs.union(
-        ">" + word[:end]
+        prefix_lexeme(word[:end])
         for word in words
         if not word.isdigit()
         for end in range(PREFIX_MIN, min(len(word), PREFIX_MAX + 1))
