@@ -8,6 +8,7 @@ for export and for that comparison.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from dataclasses import dataclass
 
@@ -111,18 +112,38 @@ def ensure_tags(names):
     return found
 
 
-def load_issue(doc, *, publish=False, now=None):
-    """Create or update the issue ``doc`` describes, in one transaction."""
+def issue_key(doc):
+    """How an imported issue finds its stored self: by number, or a special one by slug."""
+    return {"number": doc.number} if doc.number is not None else {"number": None, "slug": doc.slug}
+
+
+def wants_publishing(issue, doc, publish):
+    """Whether loading ``doc`` with ``publish`` sets the issue's publish time: a new issue or
+    a draft is published, and a published issue whose date changed moves to its new date.
+    A scheduled issue keeps the time an editor chose."""
+    if not publish:
+        return False
+    if issue is None or issue.published_at is None:
+        return True
+    return issue.is_public and issue.date != doc.date
+
+
+def load_issue(doc, *, publish=False, now=None, source="", undated_at=None):
+    """Create or update the issue ``doc`` describes, in one transaction.
+
+    ``source`` names the file it came from. With ``publish``, the issue is published at its
+    date; an undated one at ``undated_at`` (a date) when given, else now."""
     with transaction.atomic():
-        same = {"number": doc.number} if doc.number is not None else {"slug": doc.slug}
-        issue = Issue.objects.select_for_update().filter(**same).first()
+        issue = Issue.objects.select_for_update().filter(**issue_key(doc)).first()
         link_count = sum(1 for _ in doc.iter_entries())
-        wants_publish = publish and (issue is None or issue.published_at is None)
+        wants_publish = wants_publishing(issue, doc, publish)
         if (
             issue is not None
             and not wants_publish
             and issue_to_doc(issue).comparable() == doc.comparable()
         ):
+            if source and issue.source != source:
+                Issue.objects.filter(pk=issue.pk).update(source=source)
             return LoadResult(issue, "unchanged", len(doc.sections), link_count)
 
         outcome = "created" if issue is None else "updated"
@@ -131,8 +152,10 @@ def load_issue(doc, *, publish=False, now=None):
         issue.date = doc.date
         issue.lede_heading = doc.lede_heading
         issue.lede = doc.lede
+        if source:
+            issue.source = source
         if wants_publish:
-            issue.published_at = publish_time(doc.date, now)
+            issue.published_at = publish_time(doc.date or undated_at, now)
         with search_index.deferred():
             issue.save()
             _write_sections(issue, doc)
@@ -228,3 +251,31 @@ def _write_sections(issue, doc):
         ],
         ignore_conflicts=True,
     )
+
+
+def undated_publish_dates(docs):
+    """{number: date} for the numbered, undated issues among ``docs``: the date of the nearest
+    dated issue before it (by number, among ``docs`` and the stored issues), else after it.
+    An undated back-catalogue issue is published in its place in time, not on the day of
+    the import; it still shows no date of its own."""
+    undated = sorted({doc.number for doc in docs if doc.number is not None and doc.date is None})
+    if not undated:
+        return {}
+    known = dict(
+        Issue.objects.filter(number__isnull=False, date__isnull=False).values_list("number", "date")
+    )
+    for doc in docs:
+        if doc.number is not None:
+            if doc.date is None:
+                known.pop(doc.number, None)
+            else:
+                known[doc.number] = doc.date
+    numbers = sorted(known)
+    found = {}
+    for number in undated:
+        at = bisect.bisect_left(numbers, number)
+        if at > 0:
+            found[number] = known[numbers[at - 1]]
+        elif at < len(numbers):
+            found[number] = known[numbers[at]]
+    return found

@@ -77,6 +77,13 @@ class Issue(models.Model):
         blank=True,
         help_text=_("Empty: a draft. In the future: scheduled. Readers see it from then on."),
     )
+    source = models.CharField(
+        _("source file"),
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text=_("The Markdown file this issue was last imported from."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

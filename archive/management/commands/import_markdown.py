@@ -1,16 +1,52 @@
 import time
+from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from archive.issuemd import ParseError
 from archive.issuemd.parse import ENTRY_STYLES
-from archive.loading import load_issue
-from archive.sources import markdown_files, read_issue
+from archive.loading import load_issue, undated_publish_dates
+from archive.models import Issue
+from archive.sources import (
+    DatesError,
+    date_for,
+    git_first_dates,
+    markdown_files,
+    read_dates,
+    read_issue,
+)
+
+CONFLICT_CHOICES = ("update", "skip", "fail")
 
 
 class DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
+
+
+@dataclass
+class Collision:
+    """A file whose issue number (or special slug) is already taken by another source."""
+
+    path: object
+    label: str
+    other: str  # the other file's name, or a description of where the issue came from
+
+    def __str__(self):
+        return f"{self.label}: {self.path.name} ≠ {self.other}"
+
+
+def number_ranges(numbers):
+    """``1-3, 7, 9-10`` for [1, 2, 3, 7, 9, 10]."""
+    numbers = sorted(set(numbers))
+    parts, start = [], None
+    for index, number in enumerate(numbers):
+        if start is None:
+            start = number
+        if index + 1 == len(numbers) or numbers[index + 1] != number + 1:
+            parts.append(str(start) if start == number else f"{start}-{number}")
+            start = None
+    return ", ".join(parts)
 
 
 class Progress:
@@ -22,7 +58,7 @@ class Progress:
         self.step = max(total // 10, 1)
 
     def update(self, done, label):
-        if not self.enabled:
+        if not self.enabled or not self.total:
             return
         if self.tty:
             width = 30
@@ -42,7 +78,9 @@ class Command(BaseCommand):
     help = (
         "Import newsletter issues written in Markdown: files, or folders searched recursively. "
         "Each file is one issue, imported in one transaction and matched by issue number: "
-        "re-importing changes nothing, an edited file updates its issue in place."
+        "re-importing changes nothing, an edited file updates its issue in place. An issue's "
+        "date is the one its file gives; --dates and --dates-from-git date the files that "
+        "give none."
     )
 
     def add_arguments(self, parser):
@@ -51,7 +89,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--publish",
             action="store_true",
-            help="publish imported issues (at their own date, or now when they have none)",
+            help="publish imported issues at their own date; an undated issue at the date of "
+            "the nearest dated issue before it (or, for the first ones, after it)",
         )
         parser.add_argument(
             "--format",
@@ -60,35 +99,73 @@ class Command(BaseCommand):
             help="how entries are written: link headings, numbered paragraphs or list items "
             "(default: detected in each file)",
         )
+        parser.add_argument(
+            "--dates",
+            metavar="FILE",
+            help="a two-column file (TSV or CSV): a file name or an issue number, then its "
+            "date; for files that carry no date",
+        )
+        parser.add_argument(
+            "--dates-from-git",
+            action="store_true",
+            help="date a file that carries none by the day it first appeared in the history "
+            "of the git repository it lives in",
+        )
+        parser.add_argument(
+            "--on-conflict",
+            choices=CONFLICT_CHOICES,
+            default="update",
+            help="when an issue number is already taken by an issue from another file (or "
+            "made in the admin): update it (default), skip the file, or fail before "
+            "importing anything",
+        )
 
     def handle(self, *args, paths, dry_run, publish, format, **options):
         started = time.monotonic()
         verbosity = options["verbosity"]
+        on_conflict = options["on_conflict"]
         try:
             files, translations = markdown_files(paths)
-        except FileNotFoundError as error:
+            dates = read_dates(options["dates"]) if options["dates"] else {}
+            git_dates = git_first_dates(files) if options["dates_from_git"] else {}
+        except (FileNotFoundError, DatesError) as error:
             raise CommandError(str(error)) from None
         if not files:
             raise CommandError("No Markdown files found in " + ", ".join(paths))
-        outcomes = {"created": 0, "updated": 0, "unchanged": 0}
-        sections = links = 0
-        warnings, failures = [], []
-        progress = Progress(self.stdout, len(files), enabled=verbosity >= 1)
-        for done, path in enumerate(files, start=1):
+
+        parsed, failures = [], []
+        for path in files:
             try:
-                result, doc = self.import_file(path, publish, dry_run, format)
+                parsed.append((path, read_issue(path, format)))
             except ParseError as error:
                 failures.append(str(error))
-                if progress.tty:
-                    progress.finish()
                 self.stderr.write(self.style.ERROR(str(error)))
-            else:
-                outcomes[result.outcome] += 1
-                sections += result.sections
-                links += result.links
-                warnings += doc.warnings
-                if verbosity >= 2:
-                    self.stdout.write(f"{path}: {result.issue.label} {result.outcome}")
+        dated = self.apply_dates(parsed, dates, git_dates)
+
+        collisions = self.find_collisions(parsed)
+        if collisions and on_conflict == "fail":
+            listed = "; ".join(str(collision) for collision in collisions[:20])
+            more = f"; and {len(collisions) - 20} more" if len(collisions) > 20 else ""
+            raise CommandError(
+                f"{len(collisions)} issues are already taken by other sources, nothing was "
+                f"imported ({listed}{more}). Use --on-conflict update or skip."
+            )
+        skipped = {collision.path for collision in collisions} if on_conflict == "skip" else set()
+        to_load = [(path, doc) for path, doc in parsed if path not in skipped]
+        undated_at = undated_publish_dates([doc for _, doc in to_load]) if publish else {}
+
+        outcomes = {"created": 0, "updated": 0, "unchanged": 0}
+        sections = links = 0
+        warnings = []
+        progress = Progress(self.stdout, len(to_load), enabled=verbosity >= 1)
+        for done, (path, doc) in enumerate(to_load, start=1):
+            result = self.load(path, doc, publish, dry_run, undated_at.get(doc.number))
+            outcomes[result.outcome] += 1
+            sections += result.sections
+            links += result.links
+            warnings += doc.warnings
+            if verbosity >= 2:
+                self.stdout.write(f"{path}: {result.issue.label} {result.outcome}")
             progress.update(done, path.name)
         progress.finish()
         for warning in warnings:
@@ -100,6 +177,10 @@ class Command(BaseCommand):
             f"{outcomes['created']} created",
             f"{outcomes['updated']} updated",
             f"{outcomes['unchanged']} unchanged",
+        ]
+        if skipped:
+            parts.append(f"{len(skipped)} skipped")
+        parts += [
             f"{sections} sections",
             f"{links} links",
             f"{len(warnings)} warnings",
@@ -109,17 +190,91 @@ class Command(BaseCommand):
             folders = sorted({str(path.parent) for path in translations})
             parts.append(f"{len(translations)} translations left out ({', '.join(folders)})")
         summary = ("Dry run: " if dry_run else "") + ", ".join(parts) + f", {elapsed:.1f}s"
+        self.report_dates(dated, parsed)
+        self.report_collisions(collisions, on_conflict, verbosity)
         if failures:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(summary))
 
-    def import_file(self, path, publish, dry_run, style):
-        doc = read_issue(path, style)
+    def apply_dates(self, parsed, dates, git_dates):
+        """Give undated documents the date --dates or git gives them; {source: count}."""
+        dated = {"file": 0, "dates": 0, "git": 0}
+        for path, doc in parsed:
+            if doc.date is not None:
+                dated["file"] += 1
+                continue
+            date = date_for(dates, path, doc.number)
+            if date is not None:
+                doc.date, dated["dates"] = date, dated["dates"] + 1
+                continue
+            date = git_dates.get(path.resolve())
+            if date is not None:
+                doc.date, dated["git"] = date, dated["git"] + 1
+        return dated
+
+    def find_collisions(self, parsed):
+        """Files whose issue is already taken: by a stored issue from another file (or made
+        in the admin), or by an earlier file of this run."""
+        numbers = [doc.number for _, doc in parsed if doc.number is not None]
+        slugs = [doc.slug for _, doc in parsed if doc.number is None]
+        stored = {
+            ("number", number): source
+            for number, source in Issue.objects.filter(number__in=numbers).values_list(
+                "number", "source"
+            )
+        }
+        stored.update(
+            (("slug", slug), source)
+            for slug, source in Issue.objects.filter(number=None, slug__in=slugs).values_list(
+                "slug", "source"
+            )
+        )
+        seen, collisions = {}, []
+        for path, doc in parsed:
+            key = ("number", doc.number) if doc.number is not None else ("slug", doc.slug)
+            label = f"#{doc.number}" if doc.number is not None else doc.slug
+            if key in seen:
+                collisions.append(Collision(path, label, str(seen[key])))
+                continue
+            seen[key] = path
+            if key in stored and stored[key] != path.name:
+                other = stored[key] or "an issue not imported from a file"
+                collisions.append(Collision(path, label, other))
+        return collisions
+
+    def report_dates(self, dated, parsed):
+        undated = sum(1 for _, doc in parsed if doc.date is None)
+        parts = [f"{dated['file']} from the files"]
+        if dated["dates"]:
+            parts.append(f"{dated['dates']} from --dates")
+        if dated["git"]:
+            parts.append(f"{dated['git']} from git")
+        parts.append(f"{undated} undated")
+        self.stdout.write("Dates: " + ", ".join(parts))
+
+    def report_collisions(self, collisions, on_conflict, verbosity):
+        if not collisions:
+            return
+        done = {"update": "updated", "skip": "skipped"}[on_conflict]
+        numbers = [int(c.label[1:]) for c in collisions if c.label.startswith("#")]
+        specials = [c.label for c in collisions if not c.label.startswith("#")]
+        listed = ", ".join(filter(None, [number_ranges(numbers), ", ".join(specials)]))
+        self.stdout.write(
+            self.style.WARNING(
+                f"{len(collisions)} {'issue' if len(collisions) == 1 else 'issues'} already "
+                f"taken by other sources ({done}): {listed}"
+            )
+        )
+        if verbosity >= 2:
+            for collision in collisions:
+                self.stdout.write(f"  {collision}")
+
+    def load(self, path, doc, publish, dry_run, undated_at):
         try:
             with transaction.atomic():
-                result = load_issue(doc, publish=publish)
+                result = load_issue(doc, publish=publish, source=path.name, undated_at=undated_at)
                 if dry_run:
                     raise DryRun
         except DryRun:
             pass
-        return result, doc
+        return result
