@@ -7,6 +7,7 @@ COPY pyproject.toml README.md manage.py ./
 COPY newsletter newsletter
 COPY archive archive
 COPY templates templates
+COPY locale locale
 COPY static static
 RUN pip install -e . && useradd --create-home app && mkdir staticfiles && chown app staticfiles
 USER app

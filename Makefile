@@ -4,7 +4,7 @@ PYTHON_BIN ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test demo
+.PHONY: install run test demo messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -12,7 +12,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core (the browser test's accessibility check) and Lighthouse come from npm; without
+# npm the browser checks are skipped.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: browser accessibility checks will be skipped"; fi
+
+install: $(VENV)/.installed node_modules/.installed
 
 # The site on SQLite with the demo issues, at http://127.0.0.1:8000
 run: install
@@ -23,3 +29,10 @@ run: install
 # The whole suite; DATABASE_URL=postgres://... runs it on PostgreSQL.
 test: install
 	$(PY) -m pytest
+
+# After changing interface strings: refresh the catalogs, translate what is new or marked
+# fuzzy in locale/*/LC_MESSAGES/django.po, then run this again to compile them.
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=tests --ignore=staticfiles
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+	DEBUG=1 $(PY) manage.py compilemessages $(MESSAGES_IGNORE)

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from taggit.models import Tag
@@ -31,7 +32,7 @@ from .urlnorm import normalize_url
 
 TAG_SUGGESTIONS = 15
 
-admin.site.site_header = f"{settings.SITE_NAME} · editors"
+admin.site.site_header = format_lazy("{} · {}", settings.SITE_NAME, _("editors"))
 admin.site.site_title = settings.SITE_NAME
 
 
@@ -116,7 +117,7 @@ class ChildLinkInline(nested_admin.NestedTabularInline):
     sortable_field_name = "position"
     extra = 0
     verbose_name = _("similar link")
-    verbose_name_plural = _("similar links 相似的还有")
+    verbose_name_plural = _("similar links")
 
 
 class LinkInline(nested_admin.NestedStackedInline):
@@ -256,15 +257,17 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
         if request.method == "POST" and form.is_valid():
             doc = form.cleaned_data["doc"]
             if "confirm" in request.POST:
-                result = load_issue(doc, publish=False)
+                result = load_issue(
+                    doc, publish=False, source=form.cleaned_data.get("file_name") or ""
+                )
+                outcomes = {
+                    "created": _("%(label)s created from Markdown: %(links)d links."),
+                    "updated": _("%(label)s updated from Markdown: %(links)d links."),
+                    "unchanged": _("%(label)s is unchanged: it says what the Markdown says."),
+                }
                 self.message_user(
                     request,
-                    _("%(label)s %(outcome)s from Markdown: %(links)d links.")
-                    % {
-                        "label": result.issue.label,
-                        "outcome": result.outcome,
-                        "links": result.links,
-                    },
+                    outcomes[result.outcome] % {"label": result.issue.label, "links": result.links},
                     messages.SUCCESS,
                 )
                 return redirect("admin:archive_issue_change", result.issue.pk)

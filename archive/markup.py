@@ -60,13 +60,16 @@ _md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable(
 )
 
 
-def sanitize_html(html):
+def sanitize_html(html, base=None):
+    """The allowed subset of ``html``; with ``base`` (``https://example.com/``), relative
+    URLs made absolute against it, as a feed's content needs them."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
+        url_relative=("rewrite_with_base", base) if base else None,
     )
 
 

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -119,14 +121,22 @@ class Issue(models.Model):
 
     @property
     def display_title(self):
+        """Its own title; without one, the newsletter's own heading in Chinese
+        (“2022年03月11日第三期”) and its label in other languages (“Issue 3”)."""
+        if self.title:
+            return self.title
         if self.number is None:
-            return self.title or self.slug
-        return self.title or default_title(self.number, self.date)
+            return self.slug
+        if (translation.get_language() or settings.LANGUAGE_CODE).startswith("zh"):
+            return default_title(self.number, self.date)
+        return self.label
 
     @property
     def label(self):
-        """How readers refer to it: 第 3 期, or 特刊 for a special issue."""
-        return f"第 {self.number} 期" if self.number is not None else "特刊"
+        """How readers refer to it: 第 3 期 / Issue 3, or 特刊 / Special issue."""
+        if self.number is None:
+            return gettext("Special issue")
+        return gettext("Issue %(number)s") % {"number": self.number}
 
     @property
     def status(self):

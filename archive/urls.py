@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import feeds, views
 
 
 class UnicodeSlugConverter:
@@ -31,14 +31,20 @@ register_converter(DomainConverter, "domain")
 app_name = "archive"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("feed/", feeds.IssueFeed(), name="feed"),
+    path("feed/rss/", feeds.IssueRssFeed(), name="feed_rss"),
     path("issues/", views.issue_list, name="issue_list"),
+    path("years/<int:year>/", views.year_detail, name="year"),
     path("issues/<int:number>/", views.issue_detail, name="issue"),
     path("specials/<uslug:slug>/", views.issue_detail, name="special"),
     path("categories/", views.category_list, name="category_list"),
     path("categories/<uslug:slug>/", views.category_detail, name="category"),
+    path("categories/<uslug:slug>/feed/", feeds.CategoryFeed(), name="category_feed"),
     path("tags/", views.tag_list, name="tag_list"),
     path("tags/<uslug:slug>/", views.tag_detail, name="tag"),
+    path("tags/<uslug:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
     path("domains/<domain:domain>/", views.domain_detail, name="domain"),
+    path("domains/<domain:domain>/feed/", feeds.DomainFeed(), name="domain_feed"),
     path("links/<int:pk>/", views.link_detail, name="link"),
     path("search/", views.search, name="search"),
 ]

@@ -30,3 +30,14 @@ def editor(db, django_user_model):
     user.save()
     user.groups.add(Group.objects.get(name="editors"))
     return user
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language: a request to /en/… leaves English active in
+    this thread, as it does in a server thread until its next request."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

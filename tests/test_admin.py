@@ -156,7 +156,7 @@ def test_publish_now_and_unpublish_actions(editor_client):
         {"action": "publish_now", "_selected_action": [draft.pk]},
         follow=True,
     )
-    assert "1 issue published." in response.content.decode()
+    assert "已发布 1 期。" in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == "published"
     editor_client.post(
@@ -237,7 +237,7 @@ def test_import_page_previews_then_creates_a_draft(editor_client):
     response = editor_client.post(IMPORT_URL, {"markdown": PASTED})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "第 20 期" in html and "1 sections, 2 links" in html and "1 featured before" in html
+    assert "第 20 期" in html and "1 个栏目 · 2 个链接" in html and "1 个以前推荐过" in html
     assert f'href="/admin/archive/issue/{earlier.pk}/change/"' in html  # where it was featured
     assert not Issue.objects.filter(number=20).exists()  # a preview writes nothing
 
@@ -268,7 +268,7 @@ def test_import_page_upload_and_clear_errors(editor_client):
     )
     assert "pasted text:5: link" in response.content.decode()
     response = editor_client.post(IMPORT_URL, {"file": SimpleUploadedFile("x.md", b"\x00\x01")})
-    assert "binary data" in response.content.decode()
+    assert "这是二进制文件，不是 Markdown 文本。" in response.content.decode()
     assert not Issue.objects.exists()
 
 

@@ -7,8 +7,10 @@ installed, unless REQUIRE_BROWSER=1 (as in CI), where a missing browser is a fai
 import datetime
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
@@ -34,8 +36,9 @@ def page(live_server):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # A reader whose browser asks for Chinese, the site's default.
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN"
         )
         context.set_default_timeout(15_000)
         yield context.new_page()
@@ -152,3 +155,127 @@ def test_reader_searches_a_chinese_substring_and_applies_a_facet(page, transacti
     page.wait_for_url("**category=*")
     assert page.locator(".result .link-title").all_inner_texts() == ["大模型推理工具"]
     assert page.locator(".facet li.active").first.inner_text().startswith("✓ 实用工具")
+
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def reader_archive(transactional_db):
+    """Every kind of public page has something on it: a long issue with a lede, text entries,
+    similar links and tags, an earlier issue, an undated one and a special."""
+    from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
+    from archive.loading import load_issue
+
+    sections = [
+        SectionDoc(
+            "模型算法",
+            note="本栏目的[说明](https://example.com/about)。",
+            entries=[
+                EntryDoc(
+                    "中文大模型训练指南",
+                    "https://llm.example.com/guide",
+                    "* 从零开始, 详见[论文](https://arxiv.org/abs/2401.00001)",
+                    tags=["大模型", "训练"],
+                    children=[EntryDoc("相似的指南", "https://other.example.com/g")],
+                ),
+            ],
+        ),
+        SectionDoc(
+            "实用工具",
+            entries=[
+                EntryDoc("ripgrep", "https://github.com/BurntSushi/ripgrep", "* 代码搜索"),
+                EntryDoc("fzf", "https://github.com/junegunn/fzf", tags=["命令行"]),
+            ],
+        ),
+        SectionDoc("言论", entries=[EntryDoc("“代码是写给人看的。”", "", "-- 某位程序员")]),
+    ]
+    load_issue(
+        IssueDoc(
+            number=12,
+            date=datetime.date(2024, 3, 1),
+            lede_heading="本期导读",
+            lede="关于**搜索**的一期, 见[上期](/issues/11/)。",
+            sections=sections,
+        ),
+        publish=True,
+    )
+    load_issue(
+        IssueDoc(
+            number=11,
+            date=datetime.date(2023, 12, 29),
+            sections=[SectionDoc("实用工具", entries=[EntryDoc("jq", "https://jqlang.org/")])],
+        ),
+        publish=True,
+    )
+
+
+def reader_pages():
+    from archive.models import Link
+
+    link = Link.objects.get(title="中文大模型训练指南")
+    quote = Link.objects.get(url="")
+    return [
+        "/",
+        "/issues/",
+        "/issues/12/",
+        "/years/2024/",
+        "/categories/",
+        "/categories/实用工具/",
+        "/tags/",
+        "/tags/大模型/",
+        "/domains/github.com/",
+        f"/links/{link.pk}/",
+        f"/links/{quote.pk}/",
+        "/search/?q=模型",
+        "/search/?q=github&category=实用工具",
+        "/nowhere/",
+    ]
+
+
+def test_every_public_page_has_no_accessibility_violations(page, reader_archive):
+    if not AXE.exists():
+        message = "axe-core is not installed: run `npm ci` (package.json)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    checked = []
+    for language_prefix, scheme in [("", "light"), ("/en", "light"), ("", "dark")]:
+        page.emulate_media(color_scheme=scheme)
+        for url in reader_pages():
+            page.goto(language_prefix + url)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate(
+                "async () => await axe.run(document, {resultTypes: ['violations']})"
+            )
+            violations = [
+                (violation["id"], [node["target"] for node in violation["nodes"]][:3])
+                for violation in result["violations"]
+            ]
+            assert violations == [], f"{language_prefix + url} ({scheme}): {violations}"
+            checked.append(language_prefix + url)
+    assert len(checked) == 3 * len(reader_pages())
+    page.emulate_media(color_scheme="light")
+    # Both languages really were checked, each in its own words.
+    page.goto("/en/issues/12/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(".kicker").first.inner_text().startswith("Issue 12 · 1 March 2024")
+    page.goto("/issues/12/")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.locator(".kicker").first.inner_text().startswith("第 12 期 · 2024年3月1日")
+
+
+def test_language_switcher_remembers_the_choice(page, reader_archive):
+    page.goto("/issues/12/")
+    page.click(".languages button[lang=en]")
+    page.wait_for_url("**/en/issues/12/")
+    assert page.locator("nav[aria-label=Main] a").first.inner_text() == "Issues"
+    # The choice is remembered: an unprefixed address now leads to the English page.
+    page.goto("/tags/")
+    assert page.url.endswith("/en/tags/")
+    page.click(".languages button[lang=zh-Hans]")
+    page.wait_for_url("**/tags/")
+    assert not page.url.endswith("/en/tags/")
+    assert page.locator("h1").inner_text() == "标签"
+    page.goto("/issues/")
+    assert page.locator("h1").inner_text() == "全部往期"

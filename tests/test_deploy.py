@@ -36,7 +36,7 @@ def test_web_migrates_collects_static_and_runs_gunicorn():
     assert command.index("migrate") < command.index("collectstatic") < command.index("gunicorn")
     assert "gunicorn newsletter.wsgi" in command
     dockerfile = (ROOT / "Dockerfile").read_text()
-    for folder in ["newsletter", "archive", "templates", "static"]:
+    for folder in ["newsletter", "archive", "templates", "static", "locale"]:
         assert f"COPY {folder} {folder}" in dockerfile
 
 

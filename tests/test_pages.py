@@ -148,10 +148,10 @@ def test_staff_preview_drafts_with_a_banner(client, archive, editor):
     client.force_login(editor)
     response = client.get("/issues/3/")
     assert response.status_code == 200
-    assert "readers cannot see this issue yet" in response.content.decode()
+    assert "读者还看不到这一期" in response.content.decode()
     secret = Link.objects.get(title="Secret draft link")
     assert client.get(secret.get_absolute_url()).status_code == 200
-    assert "readers cannot see" not in client.get("/issues/2/").content.decode()
+    assert "读者还看不到" not in client.get("/issues/2/").content.decode()
 
 
 @pytest.mark.parametrize(
@@ -172,7 +172,7 @@ def test_unknown_things_are_404(client, archive, url):
     response = client.get(url)
     assert response.status_code == 404
     if "text/html" in response["Content-Type"]:
-        assert "Not found" in response.content.decode()
+        assert "页面不存在" in response.content.decode()
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "999", "abc", "9" * 30])
@@ -185,10 +185,12 @@ def test_odd_page_numbers_do_not_fail(client, archive, page):
 PAGES = {
     # latest issue, its links (with categories), recent issues, categories with counts
     "/": 4,
-    # count, page of issues with link counts
-    "/issues/": 2,
-    # issue, sections with categories, links, tags of those links
-    "/issues/1000/": 4,
+    # count, page of issues with link counts, years
+    "/issues/": 3,
+    # issue, sections with categories, links, tags of those links, previous and next issue
+    "/issues/1000/": 5,
+    # issues of the year with link counts, categories of the year with counts, years
+    "/years/2024/": 3,
     # categories with counts
     "/categories/": 1,
     # category, count, page of links with issue and category, tags
@@ -255,7 +257,7 @@ def test_a_stored_javascript_url_is_never_rendered_as_a_link(client):
         assert "&lt;script&gt;alert(1)&lt;/script&gt; evil" in html
 
 
-def test_special_issues_live_at_their_slug_and_sort_after_numbered_ones(client, archive):
+def test_special_issues_live_at_their_slug_after_the_numbered_issues_of_their_year(client, archive):
     from archive.models import Issue
 
     special = Issue.objects.create(
@@ -272,7 +274,9 @@ def test_special_issues_live_at_their_slug_and_sort_after_numbered_ones(client, 
     assert client.get("/").context["latest"] == archive["second"]
     titles = [link.title for link in client.get("/categories/实用工具/").context["page"]]
     assert titles == ["hatch", "ripgrep", "Best of"]
-    listed = [
-        i.display_title for _, issues in client.get("/issues/").context["years"] for i in issues
+    # In its year, after the numbered issues.
+    years = client.get("/issues/").context["years"]
+    assert [(year, [i.display_title for i in issues]) for year, issues in years] == [
+        (2024, ["2024年01月05日第二期", "第一季精华合集"]),
+        (2023, ["第一期：开张"]),
     ]
-    assert listed[-1] == "第一季精华合集"

@@ -366,10 +366,10 @@ def test_tokens_and_query_compilation():
 
 def test_unknown_filters_say_so_and_find_nothing(client, corpus):
     response = client.get(reverse("archive:search"), {"q": "大模型", "category": "nope"})
-    assert "No category “nope”." in response.content.decode()
+    assert "没有“nope”这个分类。" in response.content.decode()
     assert response.context["links"] == []
     response = client.get(reverse("archive:search"), {"q": "大模型", "year": "20x4"})
-    assert "is not a year" in response.content.decode()
+    assert "不是年份" in response.content.decode()
     assert [link.title for link in response.context["links"]] == ["中文大模型训练指南"]
 
 

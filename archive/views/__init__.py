@@ -1,0 +1,31 @@
+"""The reader's pages. Each makes a fixed number of queries whatever the archive's size."""
+
+from .pages import (
+    category_detail,
+    category_list,
+    domain_detail,
+    home,
+    issue_detail,
+    issue_list,
+    link_detail,
+    robots_txt,
+    tag_detail,
+    tag_list,
+    year_detail,
+)
+from .search import search
+
+__all__ = [
+    "category_detail",
+    "category_list",
+    "domain_detail",
+    "home",
+    "issue_detail",
+    "issue_list",
+    "link_detail",
+    "robots_txt",
+    "search",
+    "tag_detail",
+    "tag_list",
+    "year_detail",
+]

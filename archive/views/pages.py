@@ -1,0 +1,336 @@
+"""Issues, years, categories, tags, domains and links. Each page makes a fixed number of
+queries whatever the archive's size: lists are paginated first, then their links' tags are
+read in one query (``attach_tags``)."""
+
+import re
+from itertools import groupby
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, Subquery
+from django.db.models.functions import ExtractYear
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from taggit.models import Tag
+
+from ..models import Category, Issue, Link, TaggedLink
+
+PAGE_SIZE = 30
+ISSUES_PAGE_SIZE = 60
+DESCRIPTION_LENGTH = 160
+_IMAGE = re.compile(r'<img[^>]*\ssrc="(https?://[^"]+)"')
+
+
+def summary(html, length=DESCRIPTION_LENGTH):
+    """Plain text of some rendered Markdown, on one line, for a meta description."""
+    text = " ".join(strip_tags(html).split())
+    return Truncator(text).chars(length)
+
+
+def first_image(*fragments):
+    """The first http(s) image in these fragments of sanitised HTML, for a sharing card."""
+    for html in fragments:
+        match = _IMAGE.search(html or "")
+        if match:
+            return match.group(1).replace("&amp;", "&")
+    return ""
+
+
+def attach_tags(links):
+    """Set ``link.tag_list`` to [(name, slug)] for every link, in one query."""
+    links = list(links)
+    by_id = {link.pk: link for link in links}
+    for link in links:
+        link.tag_list = []
+    rows = (
+        TaggedLink.objects.filter(content_object_id__in=by_id)
+        .order_by("tag__name")
+        .values_list("content_object_id", "tag__name", "tag__slug")
+    )
+    for link_id, name, slug in rows:
+        by_id[link_id].tag_list.append((name, slug))
+    return links
+
+
+def newest_links(queryset):
+    return queryset.select_related("section__issue", "section__category").newest_first()
+
+
+def link_page(request, queryset):
+    """A page of links, newest issue first, with their issue, category and tags."""
+    page = Paginator(newest_links(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_tags(page.object_list)
+    return page
+
+
+def published_link_counts():
+    return Count("sections__links", filter=Q(sections__issue__published_at__lte=timezone.now()))
+
+
+def nest_links(links):
+    """Top-level links with ``child_links`` set; links must come ordered by position."""
+    top, children = [], {}
+    for link in links:
+        link.child_links = []
+        if link.parent_id is None:
+            top.append(link)
+        else:
+            children.setdefault(link.parent_id, []).append(link)
+    for link in top:
+        link.child_links = children.get(link.pk, [])
+    return top
+
+
+def issue_years():
+    """Every year with a published, dated issue, newest first (one query)."""
+    return [day.year for day in Issue.objects.published().dates("date", "year", order="DESC")]
+
+
+def home(request):
+    latest = Issue.objects.published().first()
+    sections = []
+    if latest is not None:
+        links = (
+            Link.objects.filter(section__issue=latest, parent=None)
+            .select_related("section__category")
+            .order_by("section__position", "position")
+        )
+        sections = [
+            (section, list(group)) for section, group in groupby(links, key=lambda x: x.section)
+        ]
+    recent = Issue.objects.published()[1:9]
+    categories = (
+        Category.objects.annotate(link_count=published_link_counts())
+        .filter(link_count__gt=0)
+        .order_by("position", "name")
+    )
+    return render(
+        request,
+        "archive/home.html",
+        {"latest": latest, "sections": sections, "recent": recent, "categories": categories},
+    )
+
+
+def issue_list(request):
+    """Published issues by year, newest first; undated ones last, specials after the
+    numbered issues of their year."""
+    issues = (
+        Issue.objects.published()
+        .annotate(link_count=Count("sections__links"), year=ExtractYear("date"))
+        .order_by(
+            F("year").desc(nulls_last=True),
+            F("number").desc(nulls_last=True),
+            F("date").desc(nulls_last=True),
+        )
+    )
+    page = Paginator(issues, ISSUES_PAGE_SIZE).get_page(request.GET.get("page"))
+    years = [(year, list(group)) for year, group in groupby(page.object_list, key=lambda x: x.year)]
+    return render(
+        request,
+        "archive/issue_list.html",
+        {"page": page, "years": years, "all_years": issue_years()},
+    )
+
+
+def year_detail(request, year):
+    """One year's issues, and below them how many links each category had that year."""
+    issues = list(
+        Issue.objects.published()
+        .filter(date__year=year)
+        .annotate(link_count=Count("sections__links"))
+        .order_by(F("number").desc(nulls_last=True), "-date")
+    )
+    if not issues:
+        raise Http404("No issue that year.")
+    categories = (
+        Category.objects.filter(
+            sections__issue__date__year=year,
+            sections__issue__published_at__lte=timezone.now(),
+        )
+        .annotate(link_count=Count("sections__links"))
+        .filter(link_count__gt=0)
+        .order_by("-link_count", "position", "name")
+    )
+    years = issue_years()
+    at = years.index(year)
+    return render(
+        request,
+        "archive/year_detail.html",
+        {
+            "year": year,
+            "issues": issues,
+            "categories": categories,
+            "link_count": sum(issue.link_count for issue in issues),
+            "description": _("The issues %(site)s published in %(year)s, and their categories.")
+            % {"site": settings.SITE_NAME, "year": year},
+            "newer_year": years[at - 1] if at > 0 else None,
+            "older_year": years[at + 1] if at + 1 < len(years) else None,
+        },
+    )
+
+
+def neighbours(issue):
+    """(previous, next) published numbered issues around ``issue``, in one query."""
+    if issue.number is None:
+        return None, None
+    published = Issue.objects.published()
+    before = published.filter(number__lt=issue.number).order_by("-number").values("number")[:1]
+    after = published.filter(number__gt=issue.number).order_by("number").values("number")[:1]
+    found = {
+        other.number: other
+        for other in published.filter(Q(number=Subquery(before)) | Q(number=Subquery(after))).only(
+            "number", "title", "date"
+        )
+    }
+    previous = next((i for n, i in found.items() if n < issue.number), None)
+    following = next((i for n, i in found.items() if n > issue.number), None)
+    return previous, following
+
+
+def issue_detail(request, number=None, slug=None):
+    """A numbered issue at /issues/<number>/, a special one at /specials/<slug>/."""
+    found = {"number": number} if slug is None else {"number": None, "slug": slug}
+    issue = get_object_or_404(Issue.objects.visible_to(request.user), **found)
+    sections = list(issue.sections.select_related("category").order_by("position"))
+    links = attach_tags(
+        Link.objects.filter(section__issue=issue).order_by("section_id", "position", "pk")
+    )
+    by_section = {}
+    for section_id, group in groupby(links, key=lambda link: link.section_id):
+        by_section[section_id] = nest_links(group)
+    for section in sections:
+        section.top_links = by_section.get(section.pk, [])
+    previous, following = neighbours(issue)
+    description = summary(issue.lede_html) or ", ".join(
+        section.category.name for section in sections
+    )
+    image = first_image(
+        issue.lede_html,
+        *(section.note_html for section in sections),
+        *(link.annotation_html for link in links),
+    )
+    return render(
+        request,
+        "archive/issue_detail.html",
+        {
+            "issue": issue,
+            "sections": sections,
+            "link_count": len(links),
+            "previous_issue": previous,
+            "next_issue": following,
+            "description": description,
+            "image": image,
+        },
+    )
+
+
+def category_list(request):
+    categories = Category.objects.annotate(link_count=published_link_counts()).order_by(
+        "position", "name"
+    )
+    return render(request, "archive/category_list.html", {"categories": categories})
+
+
+def category_detail(request, slug):
+    category = get_object_or_404(Category, slug=slug)
+    page = link_page(request, Link.objects.published().filter(section__category=category))
+    description = summary(category.description) or _(
+        "Every link %(site)s featured under “%(name)s”, newest first."
+    ) % {"site": settings.SITE_NAME, "name": category.name}
+    return render(
+        request,
+        "archive/category_detail.html",
+        {"category": category, "page": page, "description": description},
+    )
+
+
+def tag_list(request):
+    published = Q(
+        archive_taggedlink_items__content_object__section__issue__published_at__lte=(timezone.now())
+    )
+    tags = (
+        Tag.objects.annotate(link_count=Count("archive_taggedlink_items", filter=published))
+        .filter(link_count__gt=0)
+        .order_by("-link_count", "name")
+    )
+    return render(request, "archive/tag_list.html", {"tags": tags})
+
+
+def tag_detail(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    page = link_page(request, Link.objects.published().filter(taggedlink__tag=tag))
+    if not page.paginator.count:
+        raise Http404("No published link has this tag.")
+    description = _("Every link %(site)s featured with the tag #%(name)s, newest first.") % {
+        "site": settings.SITE_NAME,
+        "name": tag.name,
+    }
+    return render(
+        request, "archive/tag_detail.html", {"tag": tag, "page": page, "description": description}
+    )
+
+
+def domain_detail(request, domain):
+    page = link_page(request, Link.objects.published().filter(domain=domain))
+    if not page.paginator.count:
+        raise Http404("No link from this domain.")
+    description = _("Every link from %(domain)s that %(site)s featured, newest first.") % {
+        "domain": domain,
+        "site": settings.SITE_NAME,
+    }
+    return render(
+        request,
+        "archive/domain_detail.html",
+        {"domain": domain, "page": page, "description": description},
+    )
+
+
+def link_detail(request, pk):
+    visible = Link.objects.all() if request.user.is_staff else Link.objects.published()
+    link = get_object_or_404(
+        visible.select_related("section__issue", "section__category", "parent"), pk=pk
+    )
+    attach_tags([link])
+    children = list(link.children.order_by("position"))
+    # A text entry (a quote, no URL) is featured nowhere else: other text entries share its
+    # empty address, not its page.
+    appearances = []
+    if link.normalized_url:
+        appearances = (
+            Link.objects.published()
+            .filter(normalized_url=link.normalized_url)
+            .exclude(pk=link.pk)
+            .select_related("section__issue", "section__category")
+            .newest_first()[:20]
+        )
+    related = (
+        visible.filter(section=link.section_id, parent=None)
+        .exclude(pk=link.pk)
+        .exclude(pk=link.parent_id)
+        .order_by("position")[:10]
+    )
+    return render(
+        request,
+        "archive/link_detail.html",
+        {
+            "link": link,
+            "issue": link.section.issue,
+            "children": children,
+            "appearances": appearances,
+            "related": related,
+            "description": summary(link.annotation_html),
+        },
+    )
+
+
+@require_GET
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "Allow: /", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
