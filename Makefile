@@ -4,7 +4,7 @@ PYTHON_BIN ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test demo messages
+.PHONY: install checks run test demo messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -18,7 +18,9 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: browser accessibility checks will be skipped"; fi
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed
+
+checks: node_modules/.installed
 
 # The site on SQLite with the demo issues, at http://127.0.0.1:8000
 run: install
@@ -27,7 +29,7 @@ run: install
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite; DATABASE_URL=postgres://... runs it on PostgreSQL.
-test: install
+test: install checks
 	$(PY) -m pytest
 
 # After changing interface strings: refresh the catalogs, translate what is new or marked

@@ -27,6 +27,10 @@ class IssueSitemap(ReaderSitemap):
     def lastmod(self, issue):
         return issue.updated_at
 
+    def get_latest_lastmod(self):
+        """For the index, in one aggregate (Django's default reads every item)."""
+        return Issue.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+
 
 class CategorySitemap(ReaderSitemap):
     changefreq = "weekly"
@@ -45,6 +49,9 @@ class CategorySitemap(ReaderSitemap):
 
     def lastmod(self, category):
         return category.lastmod
+
+    def get_latest_lastmod(self):
+        return IssueSitemap().get_latest_lastmod()
 
 
 class TagSitemap(ReaderSitemap):

@@ -5,14 +5,13 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
 from archive.loading import load_issue
 from archive.models import Issue, Link
 from tests.factories import make_issue, make_issue_with_links, make_link, make_section
+from tests.test_pages import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -202,12 +201,6 @@ def test_conditional_get_answers_304_until_something_changes(client, archive, mo
     assert changed["ETag"] != etag
     # The edit moved the issue's update time, so a reader sending only a date sees it too.
     assert client.get("/feed/", headers={"if-modified-since": modified}).status_code == 200
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url).status_code == 200
-    return len(context)
 
 
 FEEDS = {

@@ -216,3 +216,12 @@ def test_compiled_catalogs_match_their_sources(tmp_path):
             ["msgfmt", "-o", str(tmp_path / "out.mo"), str(folder / "django.po")], check=True
         )
         assert catalog(tmp_path / "out.mo") == catalog(folder / "django.mo"), code
+
+
+def test_admin_has_the_language_switcher(client, editor):
+    client.force_login(editor)
+    html = client.get("/admin/archive/issue/").content.decode()
+    assert '<input type="hidden" name="next" value="/admin/archive/issue/">' in html
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/admin/archive/issue/"})
+    assert response["Location"] == "/admin/archive/issue/"
+    assert "Import Markdown" in client.get("/admin/archive/issue/").content.decode()

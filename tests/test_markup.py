@@ -2,7 +2,7 @@
 
 import pytest
 
-from archive.markup import render_markdown
+from archive.markup import render_markdown, sanitize_html
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,23 @@ def test_safe_markdown_survives():
 def test_empty_text_renders_nothing():
     assert render_markdown("") == ""
     assert render_markdown("   \n") == ""
+
+
+def test_images_load_lazily_and_over_https():
+    html = render_markdown("![chart](http://img.example.com/a.png) [site](http://example.com/)")
+    assert '<img src="https://img.example.com/a.png" alt="chart" loading="lazy"' in html
+    assert 'href="http://example.com/"' in html  # links are left as written
+
+
+def test_relative_addresses_become_absolute_for_feeds():
+    html = sanitize_html(
+        '<a href="/issues/3/">3</a><img src="cover.png">', base="https://x.example/"
+    )
+    assert 'href="https://x.example/issues/3/"' in html
+    assert 'src="https://x.example/cover.png"' in html
+
+
+def test_rendering_is_the_same_every_time():
+    # Pages and feeds carry ETags: the same text must give the same bytes.
+    source = '![a](http://i.example/a.png) <img src="b.png" alt="b" title="t" width="3">'
+    assert len({render_markdown(source) for _ in range(50)}) == 1

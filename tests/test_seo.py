@@ -168,3 +168,24 @@ def test_every_page_has_its_own_description(client, archive, url, words):
     tags = head_tags(client.get(url).content.decode())
     assert words in tags["description"]
     assert tags["og:description"] == tags["description"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sitemap.xml",
+        "/sitemap-issues.xml",
+        "/sitemap-categories.xml",
+        "/sitemap-tags.xml",
+        "/sitemap-links.xml",
+    ],
+)
+def test_sitemaps_make_a_fixed_number_of_queries(client, url):
+    from tests.factories import make_issue_with_links
+    from tests.test_pages import count_queries
+
+    make_issue_with_links(1000, links=10)
+    few = count_queries(client, url)
+    for number in range(1001, 1021):
+        make_issue_with_links(number, links=20, tags_per_link=4)
+    assert count_queries(client, url) == few
