@@ -92,6 +92,8 @@ class Issue(models.Model):
     objects = IssueQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("issue")
+        verbose_name_plural = _("issues")
         ordering = [F("number").desc(nulls_last=True), F("date").desc(nulls_last=True)]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="issue_unique_number"),
@@ -165,6 +167,7 @@ class Category(models.Model):
 
     class Meta:
         ordering = ["position", "name"]
+        verbose_name = _("category")
         verbose_name_plural = _("categories")
 
     def __str__(self):
@@ -181,8 +184,12 @@ class Category(models.Model):
 
 
 class Section(models.Model):
-    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="sections")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="sections")
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="sections", verbose_name=_("issue")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="sections", verbose_name=_("category")
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     heading_url = HttpURLField(
         _("heading link"), max_length=2000, blank=True, help_text=_("Where the heading links to.")
@@ -191,6 +198,8 @@ class Section(models.Model):
     note_html = models.TextField(editable=False, blank=True)
 
     class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
         ordering = ["issue", "position"]
         constraints = [
             models.UniqueConstraint(
@@ -253,13 +262,16 @@ class LinkQuerySet(models.QuerySet):
 
 
 class Link(models.Model):
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="links")
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="links", verbose_name=_("section")
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="children",
+        verbose_name=_("parent link"),
         help_text=_("Set for a “similar” link shown under another link."),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
@@ -271,7 +283,7 @@ class Link(models.Model):
         help_text=_("Empty for a text entry: a quote or an announcement without a link."),
     )
     normalized_url = models.CharField(max_length=2000, editable=False, db_index=True)
-    domain = models.CharField(max_length=255, editable=False)
+    domain = models.CharField(_("domain"), max_length=255, editable=False)
     annotation = models.TextField(_("annotation"), blank=True, help_text=_("Markdown."))
     annotation_html = models.TextField(editable=False, blank=True)
 
@@ -280,6 +292,8 @@ class Link(models.Model):
     objects = LinkQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
         ordering = ["section", "position"]
         constraints = [
             # Top-level links are ordered within their section, child links under their parent.
