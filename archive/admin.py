@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from taggit.models import Tag
 
+from . import tallies
 from .exporting import export_file_name
 from .forms import ImportMarkdownForm
 from .issuemd import render_issue
@@ -181,9 +182,6 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
     class Media:
         js = ["archive/tag-autocomplete.js"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(link_count=Count("sections__links"))
-
     def get_search_results(self, request, queryset, search_term):
         """Issues whose number or title match, or holding links the search engine finds."""
         term = search_term.strip()
@@ -221,6 +219,7 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
         ids = list(chosen.values_list("pk", flat=True))
         count = Issue.objects.filter(pk__in=ids).update(published_at=now)
         search_index.schedule_issues(ids)
+        tallies.schedule(issues=ids)
         self.message_user(
             request,
             ngettext("%d issue published.", "%d issues published.", count) % count,
@@ -232,6 +231,7 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
         ids = list(queryset.exclude(published_at=None).values_list("pk", flat=True))
         count = Issue.objects.filter(pk__in=ids).update(published_at=None)
         search_index.schedule_issues(ids)
+        tallies.schedule(issues=ids)
         self.message_user(
             request,
             ngettext("%d issue is a draft again.", "%d issues are drafts again.", count) % count,
@@ -340,7 +340,7 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin):
     form = TagInputForm
-    list_display = ["title", "domain", "issue_number", "category", "tag_names"]
+    list_display = ["title", "domain", "issue_number", "section_category", "tag_names"]
     list_filter = ["section__category", "section__issue__published_at"]
     list_select_related = ["section__issue", "section__category"]
     search_fields = ["title"]  # see get_search_results: the site's search engine
@@ -384,7 +384,7 @@ class LinkAdmin(admin.ModelAdmin):
         return link.section.issue.label
 
     @admin.display(description=_("category"), ordering="section__category__name")
-    def category(self, link):
+    def section_category(self, link):
         return link.section.category
 
     @admin.display(description=_("tags"))

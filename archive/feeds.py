@@ -90,7 +90,7 @@ class IssueFeed(ArchiveFeed):
             .order_by("issue_id", "position")
         )
         links = attach_tags(
-            Link.objects.filter(section__issue__in=issues).order_by("section_id", "position", "pk")
+            Link.objects.filter(section__in=sections).order_by("section_id", "position", "pk")
         )
         by_section = {
             key: nest_links(group) for key, group in groupby(links, lambda x: x.section_id)
@@ -139,10 +139,11 @@ class LinkFeed(ArchiveFeed):
     """The newest published links of something, one entry per link."""
 
     empty_is_404 = True
+    order = None  # newest first
 
     def get_object(self, request, **kwargs):
         obj, title, link, links = self.subject(**kwargs)
-        items = attach_tags(newest_links(links)[:LINKS_IN_FEED])
+        items = attach_tags(newest_links(links, self.order)[:LINKS_IN_FEED])
         if not items and self.empty_is_404:
             raise Http404("Nothing published here.")
         subject = Subject(
@@ -183,11 +184,13 @@ class CategoryFeed(LinkFeed):
     def subject(self, slug):
         category = get_object_or_404(Category, slug=slug)
         title = f"{category.name} · {settings.SITE_NAME}"
-        links = Link.objects.published().filter(section__category=category)
+        links = Link.objects.published().filter(category=category)
         return category, title, category.get_absolute_url(), links
 
 
 class TagFeed(LinkFeed):
+    order = ("-taggedlink__rank", "-pk")  # read from the tag's own index
+
     def subject(self, slug):
         tag = get_object_or_404(Tag, slug=slug)
         title = f"#{tag.name} · {settings.SITE_NAME}"

@@ -17,6 +17,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from taggit.models import Tag
 
+from . import tallies
 from .issuemd import EntryDoc, IssueDoc, SectionDoc
 from .models import Category, Issue, Link, Section, TaggedLink, tag_names_by_link, unicode_slug
 from .search import index as search_index
@@ -160,6 +161,7 @@ def load_issue(doc, *, publish=False, now=None, source="", undated_at=None):
             issue.save()
             _write_sections(issue, doc)
         search_index.refresh(Link.objects.filter(section__issue=issue).values_list("pk", flat=True))
+        tallies.schedule(issues=[issue.pk])
         return LoadResult(issue, outcome, len(doc.sections), link_count)
 
 

@@ -1,7 +1,10 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -39,6 +42,21 @@ def unicode_slug(text, taken=()):
     while slug in taken:
         slug, counter = f"{base}-{counter}", counter + 1
     return slug
+
+
+# Orders that put numbered issues before specials and dated before undated, spelled without
+# NULLS LAST so that SQLite can index them as PostgreSQL does (it takes NULLS LAST in a query,
+# not in an index).
+NO_NUMBER = -1
+NO_DATE = datetime.date(1, 1, 1)
+
+
+def newest_number(prefix=""):
+    return Coalesce(f"{prefix}number", NO_NUMBER).desc()
+
+
+def newest_date(prefix=""):
+    return Coalesce(f"{prefix}date", Value(NO_DATE)).desc()
 
 
 class IssueQuerySet(models.QuerySet):
@@ -79,6 +97,8 @@ class Issue(models.Model):
         blank=True,
         help_text=_("Empty: a draft. In the future: scheduled. Readers see it from then on."),
     )
+    link_count = models.PositiveIntegerField(default=0, editable=False)  # archive.tallies
+    tallied = models.BooleanField(default=False, editable=False)  # in the tallies as public
     source = models.CharField(
         _("source file"),
         max_length=255,
@@ -94,7 +114,7 @@ class Issue(models.Model):
     class Meta:
         verbose_name = _("issue")
         verbose_name_plural = _("issues")
-        ordering = [F("number").desc(nulls_last=True), F("date").desc(nulls_last=True)]
+        ordering = [newest_number(), newest_date(), "-id"]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="issue_unique_number"),
             models.UniqueConstraint(
@@ -107,6 +127,14 @@ class Issue(models.Model):
         indexes = [
             # Home page and /issues/: published issues, newest first.
             models.Index(fields=["published_at", "number"], name="issue_published_idx"),
+            # The newest issue, and lists of links newest issue first (newest_first).
+            models.Index(
+                newest_number(), newest_date(), F("id").desc(), name="issue_newest_first_idx"
+            ),
+            # /issues/: by date, newest first, undated last.
+            models.Index(newest_date(), newest_number(), name="issue_by_date_idx"),
+            # archive.tallies.reconcile: issues whose tallies lag their publication.
+            models.Index(fields=["tallied", "published_at"], name="issue_tallied_idx"),
         ]
 
     def __str__(self):
@@ -215,16 +243,39 @@ class Section(models.Model):
         super().save(*args, **kwargs)
 
 
+def link_rank(number, date, issue_id, section_position, position, child_position=None):
+    """Where a link stands in the archive, newest first when sorted descending: its issue's
+    place (numbered issues by number, before specials by date), then its section's, its
+    own, and a similar link's right after its parent. One integer, so that a list of the
+    links of a category, a tag or a domain walks an index and stops at its page."""
+    if number is not None:
+        issue = (1 << 35) | min(number, (1 << 35) - 1)
+    else:
+        ordinal = date.toordinal() if date else 0
+        issue = (ordinal << 15) | (issue_id & 0x7FFF)
+    within = (
+        min(section_position, 255) << 19
+        | min(position, 4095) << 7
+        | (0 if child_position is None else 1 << 6 | min(child_position, 63))
+    )
+    return issue << 27 | ((1 << 27) - 1 - within)
+
+
 class TaggedLink(TaggedItemBase):
     """Tags through a real foreign key, so a page reads its links' tags in one join."""
 
     content_object = models.ForeignKey("Link", on_delete=models.CASCADE)
+    rank = models.BigIntegerField(default=0, editable=False)  # its link's (archive.tallies)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["content_object", "tag"], name="taggedlink_unique_tag_per_link"
             ),
+        ]
+        indexes = [
+            # /tags/<slug>/: a tag's links, newest first.
+            models.Index(F("tag"), F("rank").desc(), name="taggedlink_tag_rank_idx"),
         ]
 
 
@@ -251,14 +302,8 @@ class LinkQuerySet(models.QuerySet):
         return self.filter(section__issue__published_at__lte=now or timezone.now())
 
     def newest_first(self):
-        return self.order_by(
-            F("section__issue__number").desc(nulls_last=True),
-            F("section__issue__date").desc(nulls_last=True),
-            "section__issue_id",
-            "section__position",
-            "position",
-            "pk",
-        )
+        """Newest issue first, each in its own order (link_rank)."""
+        return self.order_by("-rank", "-pk")
 
 
 class Link(models.Model):
@@ -286,6 +331,12 @@ class Link(models.Model):
     domain = models.CharField(_("domain"), max_length=255, editable=False)
     annotation = models.TextField(_("annotation"), blank=True, help_text=_("Markdown."))
     annotation_html = models.TextField(editable=False, blank=True)
+    # Kept by archive.tallies.recount: the section's category, and the link's place in the
+    # archive (link_rank), so that lists read an index, newest first, a page at a time.
+    category = models.ForeignKey(
+        Category, null=True, editable=False, on_delete=models.PROTECT, related_name="+"
+    )
+    rank = models.BigIntegerField(default=0, editable=False)
 
     tags = TaggableManager(through=TaggedLink, blank=True)
 
@@ -309,8 +360,10 @@ class Link(models.Model):
             ),
         ]
         indexes = [
-            # /domains/<domain>/: every link from one domain.
-            models.Index(fields=["domain"], name="link_domain_idx"),
+            # /domains/<domain>/: every link from one domain, newest first.
+            models.Index(F("domain"), F("rank").desc(), name="link_domain_rank_idx"),
+            # /categories/<slug>/: a category's links, newest first.
+            models.Index(F("category"), F("rank").desc(), name="link_category_rank_idx"),
         ]
 
     def __str__(self):
@@ -364,3 +417,73 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"search entry of link {self.link_id}"
+
+
+class Tally(models.Model):
+    """How many published links a category, tag, domain or year holds, and how many published
+    issues there are (in all and per year). Pages read these instead of counting links;
+    archive.tallies keeps them as the sum of the issues' IssueTally rows."""
+
+    class Kind(models.TextChoices):
+        CATEGORY = "category"  # key: category id
+        TAG = "tag"  # key: tag id
+        DOMAIN = "domain"  # key: the domain
+        YEAR = "year"  # key: the year of the issue's date
+        YEAR_CATEGORY = "year-category"  # key: "2024:<category id>"
+        ISSUES = "issues"  # published issues; key "" for all, or a year
+        LINKS = "links"  # published links; key ""
+        DISTINCT = "distinct"  # how many tallies of a kind there are; key: the kind
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=255)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["kind", "-count", "key"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="tally_unique_key")]
+        indexes = [
+            # /tags/: the most used tags first, a page at a time.
+            models.Index(F("kind"), F("count").desc(), F("key"), name="tally_ranked_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.key}: {self.count}"
+
+
+class IssueTally(models.Model):
+    """What one public issue adds to a Tally; none for a draft or a scheduled issue."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Tally.Kind.choices)
+    key = models.CharField(max_length=255)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["issue", "kind", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "kind", "key"], name="issuetally_unique_key_per_issue"
+            )
+        ]
+        indexes = [
+            # Summing a tally over the issues that add to it.
+            models.Index(fields=["kind", "key"], name="issuetally_key_idx"),
+        ]
+
+    def __str__(self):
+        return f"issue {self.issue_id} adds {self.count} to {self.kind} {self.key}"
+
+
+class ArchiveState(models.Model):
+    """One row: the archive's version, bumped by every change readers could see, and the
+    next moment a scheduled issue goes live. Page caches are keyed on the version."""
+
+    version = models.PositiveBigIntegerField(default=1)
+    changed_at = models.DateTimeField(default=timezone.now)
+    next_go_live = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"archive version {self.version}"

@@ -1,12 +1,17 @@
-"""Edits made one at a time (the admin, the shell) keep the search index current, and mark
-the issue they belong to as updated (feeds and the sitemap say when a page last changed)."""
+"""Edits made one at a time (the admin, the shell) keep the search index and the tallies
+current, bump the archive's version (page caches), and mark the issue they belong to as
+updated (feeds and the sitemap say when a page last changed).
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+Bulk writers (the Markdown loader, admin actions using ``QuerySet.update()``) send no signals:
+they call ``archive.tallies.schedule`` and the search index themselves."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 from taggit.models import Tag
 
-from .models import Category, Issue, Link, Section, TaggedLink
+from . import tallies
+from .models import Category, Issue, IssueTally, Link, Section, TaggedLink
 from .search.index import is_deferred, schedule, schedule_issues
 
 
@@ -21,12 +26,20 @@ def link_saved(sender, instance, **kwargs):
     schedule([instance.pk])
     if not is_deferred():
         touch_issues([instance.pk])
+        tallies.schedule(sections=[instance.section_id])
+
+
+@receiver(pre_delete, sender=Link)
+def link_deleting(sender, instance, **kwargs):
+    if not is_deferred():
+        tallies.remember(sections=[instance.section_id])
 
 
 @receiver(post_delete, sender=Link)
 def link_deleted(sender, instance, **kwargs):
     if not is_deferred():
         Issue.objects.filter(sections=instance.section_id).update(updated_at=timezone.now())
+        tallies.schedule()
 
 
 @receiver(m2m_changed, sender=TaggedLink)
@@ -36,18 +49,34 @@ def link_tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
         schedule(link_ids)
         if not is_deferred():
             touch_issues(link_ids)
+            sections = Link.objects.filter(pk__in=link_ids).values_list("section_id", flat=True)
+            tallies.schedule(sections=sections)
 
 
 @receiver(post_save, sender=Section)
 def section_saved(sender, instance, **kwargs):
     if not is_deferred():
         schedule(instance.links.values_list("pk", flat=True))
+        tallies.schedule(issues=[instance.issue_id])
+
+
+@receiver(pre_delete, sender=Section)
+def section_deleting(sender, instance, **kwargs):
+    if not is_deferred():
+        tallies.remember(issues=[instance.issue_id])
+
+
+@receiver(post_delete, sender=Section)
+def section_deleted(sender, instance, **kwargs):
+    if not is_deferred():
+        tallies.schedule()
 
 
 @receiver(post_save, sender=Category)
 def category_saved(sender, instance, created, **kwargs):
     if not created and not is_deferred():
         schedule(Link.objects.filter(section__category=instance).values_list("pk", flat=True))
+        tallies.changed()
 
 
 @receiver(post_save, sender=Tag)
@@ -57,6 +86,21 @@ def tag_saved(sender, instance, created, **kwargs):
         schedule(
             TaggedLink.objects.filter(tag=instance).values_list("content_object_id", flat=True)
         )
+        tallies.changed()
+
+
+@receiver(pre_delete, sender=Tag)
+def tag_deleting(sender, instance, **kwargs):
+    # Its TaggedLink rows go without m2m signals: recount the issues that carried it.
+    issues = TaggedLink.objects.filter(tag=instance).values_list(
+        "content_object__section__issue_id", flat=True
+    )
+    tallies.remember(issues=set(issues), keys=[(tallies.Kind.TAG, str(instance.pk))])
+
+
+@receiver(post_delete, sender=Tag)
+def tag_deleted(sender, instance, **kwargs):
+    tallies.schedule()
 
 
 @receiver(post_save, sender=Issue)
@@ -64,3 +108,16 @@ def issue_saved(sender, instance, created, **kwargs):
     # Its number, year and publication time are in its links' entries.
     if not created:
         schedule_issues([instance.pk])
+    tallies.schedule(issues=[instance.pk])
+
+
+@receiver(pre_delete, sender=Issue)
+def issue_deleting(sender, instance, **kwargs):
+    # Its IssueTally rows go with it: sum again what they added to.
+    keys = IssueTally.objects.filter(issue=instance).values_list("kind", "key")
+    tallies.remember(keys=set(keys))
+
+
+@receiver(post_delete, sender=Issue)
+def issue_deleted(sender, instance, **kwargs):
+    tallies.schedule()

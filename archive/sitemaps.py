@@ -1,25 +1,65 @@
 """sitemap.xml: an index of sections (issues, categories, tags, links), each page listing its
-URLs in every language with ``hreflang`` alternates. Only what readers can see is listed."""
+URLs in every language with ``hreflang`` alternates. Only what readers can see is listed.
 
+Django's own ``i18n`` sitemaps pair every item with every language before paginating, which
+reads every item on every page; here a page reads its items only (counts come from the
+tallies) and writes each one out once per language."""
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import CharField, Exists, Max, OuterRef
+from django.db.models.functions import Cast
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import translation
 from taggit.models import Tag
 
-from .models import Category, Issue, Link, TaggedLink
+from . import tallies
+from .models import Category, Issue, Link, Tally
+from .tallies import TalliedPaginator
+
+Kind = Tally.Kind
 
 
 class ReaderSitemap(Sitemap):
-    i18n = True
-    alternates = True
-    x_default = True
-    # URLs per page, before each is repeated once per language (the format allows 50,000).
-    limit = 10_000
+    limit = 5000  # items a page, each written once per language
+    tally = None  # (kind, key) of the tally that counts the items
+
+    @property
+    def paginator(self):
+        return TalliedPaginator(self.items(), self.limit, tallies.count(*self.tally))
+
+    def _urls(self, page, protocol, domain):
+        urls, lastmods = [], []
+        for item in self.paginator.page(page).object_list:
+            locations = {}
+            for code, _name in settings.LANGUAGES:
+                with translation.override(code):
+                    locations[code] = f"{protocol}://{domain}{self.location(item)}"
+            alternates = [{"location": url, "lang_code": code} for code, url in locations.items()]
+            alternates.append(
+                {"location": locations[settings.LANGUAGE_CODE], "lang_code": "x-default"}
+            )
+            lastmod = self._get("lastmod", item)
+            lastmods.append(lastmod)
+            for url in locations.values():
+                urls.append(
+                    {
+                        "item": item,
+                        "location": url,
+                        "lastmod": lastmod,
+                        "changefreq": self._get("changefreq", item),
+                        "priority": str(self._get("priority", item) or ""),
+                        "alternates": alternates,
+                    }
+                )
+        if lastmods and None not in lastmods:
+            self.latest_lastmod = max(lastmods)
+        return urls
 
 
 class IssueSitemap(ReaderSitemap):
     changefreq = "monthly"
+    tally = (Kind.ISSUES, "")
 
     def items(self):
         return Issue.objects.published().only("number", "slug", "updated_at").order_by("pk")
@@ -34,34 +74,23 @@ class IssueSitemap(ReaderSitemap):
 
 class CategorySitemap(ReaderSitemap):
     changefreq = "weekly"
+    tally = (Kind.DISTINCT, Kind.CATEGORY)
 
     def items(self):
-        return (
-            Category.objects.annotate(
-                lastmod=Max(
-                    "sections__issue__updated_at",
-                    filter=Q(sections__issue__published_at__lte=timezone.now()),
-                )
-            )
-            .filter(lastmod__isnull=False)
-            .order_by("pk")
+        return tallies.with_counts(Category.objects.order_by("pk"), Kind.CATEGORY).filter(
+            link_count__gt=0
         )
-
-    def lastmod(self, category):
-        return category.lastmod
-
-    def get_latest_lastmod(self):
-        return IssueSitemap().get_latest_lastmod()
 
 
 class TagSitemap(ReaderSitemap):
     changefreq = "weekly"
+    tally = (Kind.DISTINCT, Kind.TAG)
 
     def items(self):
-        published = TaggedLink.objects.filter(
-            tag=OuterRef("pk"), content_object__section__issue__published_at__lte=timezone.now()
+        counted = Tally.objects.filter(
+            kind=Kind.TAG, key=Cast(OuterRef("pk"), output_field=CharField())
         )
-        return Tag.objects.filter(Exists(published)).only("slug").order_by("pk")
+        return Tag.objects.filter(Exists(counted)).only("slug").order_by("pk")
 
     def location(self, tag):
         return reverse("archive:tag", args=[tag.slug])
@@ -70,6 +99,7 @@ class TagSitemap(ReaderSitemap):
 class LinkSitemap(ReaderSitemap):
     changefreq = "yearly"
     priority = 0.3
+    tally = (Kind.LINKS, "")
 
     def items(self):
         return Link.objects.published().only("pk").order_by("pk")

@@ -41,3 +41,11 @@ def site_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def tallies_at_once(request, monkeypatch):
+    """Most tests run inside a transaction that never commits: recount at once, as a commit
+    would. Tests marked ``on_commit`` keep the real behaviour."""
+    if "on_commit" not in request.keywords:
+        monkeypatch.setattr("archive.tallies._on_commit", lambda callback: callback())

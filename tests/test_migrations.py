@@ -17,9 +17,12 @@ def test_rerender_markdown_brings_stored_html_up_to_date():
     Link.objects.filter(pk=link.pk).update(annotation_html=stale)
 
     executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
     executor.migrate([("archive", "0005_issue_source")])
     executor.loader.build_graph()
     executor.migrate([("archive", "0006_rerender_markdown")])
+    executor.loader.build_graph()
+    executor.migrate(latest)  # as the tests after this one expect
 
     link.refresh_from_db()
     assert link.annotation_html == (

@@ -193,13 +193,13 @@ PAGES = {
     "/years/2024/": 3,
     # categories with counts
     "/categories/": 1,
-    # category, count, page of links with issue and category, tags
-    "/categories/硬件加速/": 4,
-    # tags with counts
-    "/tags/": 1,
-    # tag, count, page of links, tags
-    "/tags/tag1/": 4,
-    # count, page of links, tags
+    # category with its tally, page of links with issue and category, tags
+    "/categories/硬件加速/": 3,
+    # a page of tag tallies, the number of tags, those tags
+    "/tags/": 3,
+    # tag with its tally, page of links, tags
+    "/tags/tag1/": 3,
+    # the domain's tally, page of links, tags
     "/domains/site1.example.com/": 3,
 }
 
@@ -257,7 +257,7 @@ def test_a_stored_javascript_url_is_never_rendered_as_a_link(client):
         assert "&lt;script&gt;alert(1)&lt;/script&gt; evil" in html
 
 
-def test_special_issues_live_at_their_slug_after_the_numbered_issues_of_their_year(client, archive):
+def test_special_issues_live_at_their_slug_and_list_by_their_date(client, archive):
     from archive.models import Issue
 
     special = Issue.objects.create(
@@ -274,9 +274,9 @@ def test_special_issues_live_at_their_slug_after_the_numbered_issues_of_their_ye
     assert client.get("/").context["latest"] == archive["second"]
     titles = [link.title for link in client.get("/categories/实用工具/").context["page"]]
     assert titles == ["hatch", "ripgrep", "Best of"]
-    # In its year, after the numbered issues.
+    # In its year, by its date among the numbered issues.
     years = client.get("/issues/").context["years"]
     assert [(year, [i.display_title for i in issues]) for year, issues in years] == [
-        (2024, ["2024年01月05日第二期", "第一季精华合集"]),
+        (2024, ["第一季精华合集", "2024年01月05日第二期"]),
         (2023, ["第一期：开张"]),
     ]

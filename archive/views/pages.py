@@ -1,28 +1,32 @@
 """Issues, years, categories, tags, domains and links. Each page makes a fixed number of
-queries whatever the archive's size: lists are paginated first, then their links' tags are
-read in one query (``attach_tags``)."""
+queries whatever the archive's size, and none of them counts links: counts come from the
+tallies kept on write (archive.tallies), lists read their page only (in the order of an
+index: models.link_rank), and their links' tags are read in one query (``attach_tags``)."""
 
 import re
 from itertools import groupby
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, Subquery
-from django.db.models.functions import ExtractYear
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
-from ..models import Category, Issue, Link, TaggedLink
+from .. import tallies
+from ..models import Category, Issue, Link, TaggedLink, Tally, newest_date, newest_number
+from ..tallies import TalliedPaginator
+
+Kind = Tally.Kind
 
 PAGE_SIZE = 30
 ISSUES_PAGE_SIZE = 60
+TAGS_PAGE_SIZE = 300
 DESCRIPTION_LENGTH = 160
 _IMAGE = re.compile(r'<img[^>]*\ssrc="(https?://[^"]+)"')
 
@@ -48,29 +52,34 @@ def attach_tags(links):
     by_id = {link.pk: link for link in links}
     for link in links:
         link.tag_list = []
-    rows = (
-        TaggedLink.objects.filter(content_object_id__in=by_id)
-        .order_by("tag__name")
-        .values_list("content_object_id", "tag__name", "tag__slug")
+    rows = TaggedLink.objects.filter(content_object_id__in=by_id).values_list(
+        "content_object_id", "tag__name", "tag__slug"
     )
     for link_id, name, slug in rows:
         by_id[link_id].tag_list.append((name, slug))
+    for link in links:  # sorted here: a few tags a link, and the query stays a lookup
+        link.tag_list.sort()
     return links
 
 
-def newest_links(queryset):
-    return queryset.select_related("section__issue", "section__category").newest_first()
+def newest_links(queryset, order=None):
+    """Links newest first with their issue and category. A tag's links are best ordered by
+    ``("-taggedlink__rank", "-pk")``: the same order, read from the tag's own index."""
+    queryset = queryset.select_related("section__issue", "section__category")
+    return queryset.order_by(*order) if order else queryset.newest_first()
 
 
-def link_page(request, queryset):
-    """A page of links, newest issue first, with their issue, category and tags."""
-    page = Paginator(newest_links(queryset), PAGE_SIZE).get_page(request.GET.get("page"))
+def link_page(request, queryset, count, order=None):
+    """A page of links, newest issue first, with their issue, category and tags; ``count``
+    is the tally of the list, so the page is all that is read."""
+    paginator = TalliedPaginator(newest_links(queryset, order), PAGE_SIZE, count)
+    page = paginator.get_page(request.GET.get("page"))
     attach_tags(page.object_list)
     return page
 
 
-def published_link_counts():
-    return Count("sections__links", filter=Q(sections__issue__published_at__lte=timezone.now()))
+def categories_with_counts():
+    return tallies.with_counts(Category.objects.order_by("position", "name"), Kind.CATEGORY)
 
 
 def nest_links(links):
@@ -88,8 +97,9 @@ def nest_links(links):
 
 
 def issue_years():
-    """Every year with a published, dated issue, newest first (one query)."""
-    return [day.year for day in Issue.objects.published().dates("date", "year", order="DESC")]
+    """Every year with a published, dated issue, newest first (one query, of the tallies)."""
+    keys = Tally.objects.filter(kind=Kind.ISSUES).exclude(key="").values_list("key", flat=True)
+    return sorted((int(key) for key in keys), reverse=True)
 
 
 def home(request):
@@ -105,11 +115,7 @@ def home(request):
             (section, list(group)) for section, group in groupby(links, key=lambda x: x.section)
         ]
     recent = Issue.objects.published()[1:9]
-    categories = (
-        Category.objects.annotate(link_count=published_link_counts())
-        .filter(link_count__gt=0)
-        .order_by("position", "name")
-    )
+    categories = categories_with_counts().filter(link_count__gt=0)
     return render(
         request,
         "archive/home.html",
@@ -118,18 +124,13 @@ def home(request):
 
 
 def issue_list(request):
-    """Published issues by year, newest first; undated ones last, specials after the
-    numbered issues of their year."""
-    issues = (
-        Issue.objects.published()
-        .annotate(link_count=Count("sections__links"), year=ExtractYear("date"))
-        .order_by(
-            F("year").desc(nulls_last=True),
-            F("number").desc(nulls_last=True),
-            F("date").desc(nulls_last=True),
-        )
-    )
-    page = Paginator(issues, ISSUES_PAGE_SIZE).get_page(request.GET.get("page"))
+    """Published issues by year, newest first (specials by their date among the others);
+    undated ones last."""
+    issues = Issue.objects.published().order_by(newest_date(), newest_number())
+    paginator = TalliedPaginator(issues, ISSUES_PAGE_SIZE, tallies.count(Kind.ISSUES))
+    page = paginator.get_page(request.GET.get("page"))
+    for issue in page.object_list:
+        issue.year = issue.date.year if issue.date else None
     years = [(year, list(group)) for year, group in groupby(page.object_list, key=lambda x: x.year)]
     return render(
         request,
@@ -140,24 +141,18 @@ def issue_list(request):
 
 def year_detail(request, year):
     """One year's issues, and below them how many links each category had that year."""
-    issues = list(
-        Issue.objects.published()
-        .filter(date__year=year)
-        .annotate(link_count=Count("sections__links"))
-        .order_by(F("number").desc(nulls_last=True), "-date")
-    )
-    if not issues:
+    years = issue_years()
+    if year not in years:
         raise Http404("No issue that year.")
+    issues = list(
+        Issue.objects.published().filter(date__year=year).order_by(newest_number(), newest_date())
+    )
+    key = Concat(Value(f"{year}:"), Cast(OuterRef("pk"), output_field=CharField()))
     categories = (
-        Category.objects.filter(
-            sections__issue__date__year=year,
-            sections__issue__published_at__lte=timezone.now(),
-        )
-        .annotate(link_count=Count("sections__links"))
+        tallies.with_counts(Category.objects.all(), Kind.YEAR_CATEGORY, key)
         .filter(link_count__gt=0)
         .order_by("-link_count", "position", "name")
     )
-    years = issue_years()
     at = years.index(year)
     return render(
         request,
@@ -231,15 +226,15 @@ def issue_detail(request, number=None, slug=None):
 
 
 def category_list(request):
-    categories = Category.objects.annotate(link_count=published_link_counts()).order_by(
-        "position", "name"
-    )
+    categories = categories_with_counts()
     return render(request, "archive/category_list.html", {"categories": categories})
 
 
 def category_detail(request, slug):
-    category = get_object_or_404(Category, slug=slug)
-    page = link_page(request, Link.objects.published().filter(section__category=category))
+    categories = tallies.with_counts(Category.objects.all(), Kind.CATEGORY)
+    category = get_object_or_404(categories, slug=slug)
+    links = Link.objects.published().filter(category=category)
+    page = link_page(request, links, category.link_count)
     description = summary(category.description) or _(
         "Every link %(site)s featured under “%(name)s”, newest first."
     ) % {"site": settings.SITE_NAME, "name": category.name}
@@ -251,22 +246,26 @@ def category_detail(request, slug):
 
 
 def tag_list(request):
-    published = Q(
-        archive_taggedlink_items__content_object__section__issue__published_at__lte=(timezone.now())
-    )
-    tags = (
-        Tag.objects.annotate(link_count=Count("archive_taggedlink_items", filter=published))
-        .filter(link_count__gt=0)
-        .order_by("-link_count", "name")
-    )
-    return render(request, "archive/tag_list.html", {"tags": tags})
+    """The tags, most used first, a page at a time: the tallies say which and how often."""
+    ranked = Tally.objects.filter(kind=Kind.TAG).order_by("-count", "key")
+    number = tallies.count(Kind.DISTINCT, Kind.TAG)
+    page = TalliedPaginator(ranked, TAGS_PAGE_SIZE, number).get_page(request.GET.get("page"))
+    counts = {int(tally.key): tally.count for tally in page.object_list}
+    names = Tag.objects.in_bulk(counts)
+    tags = []
+    for tag_id, link_count in counts.items():
+        if tag_id in names:
+            names[tag_id].link_count = link_count
+            tags.append(names[tag_id])
+    return render(request, "archive/tag_list.html", {"tags": tags, "page": page})
 
 
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
-    page = link_page(request, Link.objects.published().filter(taggedlink__tag=tag))
-    if not page.paginator.count:
+    tag = get_object_or_404(tallies.with_counts(Tag.objects.all(), Kind.TAG), slug=slug)
+    if not tag.link_count:
         raise Http404("No published link has this tag.")
+    links = Link.objects.published().filter(taggedlink__tag=tag)
+    page = link_page(request, links, tag.link_count, order=("-taggedlink__rank", "-pk"))
     description = _("Every link %(site)s featured with the tag #%(name)s, newest first.") % {
         "site": settings.SITE_NAME,
         "name": tag.name,
@@ -277,9 +276,10 @@ def tag_detail(request, slug):
 
 
 def domain_detail(request, domain):
-    page = link_page(request, Link.objects.published().filter(domain=domain))
-    if not page.paginator.count:
+    count = tallies.count(Kind.DOMAIN, domain)
+    if not count:
         raise Http404("No link from this domain.")
+    page = link_page(request, Link.objects.published().filter(domain=domain), count)
     description = _("Every link from %(domain)s that %(site)s featured, newest first.") % {
         "domain": domain,
         "site": settings.SITE_NAME,
