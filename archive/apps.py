@@ -21,6 +21,6 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Newsletter archive")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the search index's receivers)
+        from . import cache, signals  # noqa: F401  (connect the receivers of both)
 
         post_migrate.connect(ensure_editors_group, sender=self)

@@ -20,9 +20,9 @@ from django.utils.cache import patch_vary_headers
 READER_NAMESPACE = "archive"
 
 
-def is_reader_page(path):
-    """Whether ``path`` (without a language prefix) is one of the reader's pages."""
-    with translation.override(settings.LANGUAGE_CODE):
+def is_reader_page(path, language=None):
+    """Whether ``path`` is one of the reader's pages (in ``language``, its prefix's)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
         try:
             return resolve(path).namespace == READER_NAMESPACE
         except Resolver404:
@@ -36,9 +36,10 @@ class LanguageMiddleware(LocaleMiddleware):
         request.negotiated_language = False
         if from_path:
             language = from_path
+            request.reader_page = is_reader_page(request.path_info, from_path)
         elif is_reader_page(request.path_info):
             language = settings.LANGUAGE_CODE
-            request.negotiated_language = True
+            request.negotiated_language = request.reader_page = True
             if preferred != language and self.wants_a_page(request):
                 translation.activate(language)  # translate_url resolves in the active one
                 target = translate_url(request.get_full_path(), preferred)

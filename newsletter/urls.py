@@ -15,6 +15,8 @@ urlpatterns = [
     # a CSRF token in every page would make the reader's pages uncacheable.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    # For a load balancer: the process answers (nothing else is asked, not even the database).
+    path("healthz", views.healthz, name="healthz"),
     path(
         "sitemap.xml",
         sitemap_views.index,

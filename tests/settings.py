@@ -17,3 +17,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files from the source folders: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Pages are rendered afresh for each request, so tests see every query; tests/test_cache.py
+# switches the page cache on.
+PAGE_CACHE_SECONDS = 0

@@ -267,9 +267,10 @@ def test_highlight_never_unescapes_user_text(client, corpus):
 def test_search_page_makes_a_fixed_number_of_queries(client, corpus, django_assert_num_queries):
     from django.db import connection
 
-    # PostgreSQL only: the newest link id (the bounds of the search's tiers); then the search
-    # with its count and facets; the page's links; their tags
-    queries = 3 + (connection.vendor == "postgresql")
+    # The archive's state (archive.cache); PostgreSQL only: the newest link id (the bounds
+    # of the search's tiers); then the search with its count and facets; the page's links;
+    # their tags
+    queries = 4 + (connection.vendor == "postgresql")
     with django_assert_num_queries(queries):
         client.get(reverse("archive:search"), {"q": "大模型 OR postgres"})
     for number in range(10, 30):

@@ -329,6 +329,10 @@ def link_detail(request, pk):
     )
 
 
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
 @require_GET
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("sitemap"))

@@ -1,0 +1,135 @@
+"""Real gunicorn processes for tests that need more than one web process: production
+settings, the test database, a Redis database of their own."""
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+BASE = Path(settings.BASE_DIR)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def redis_reachable(port=6379):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def database_url():
+    db = connection.settings_dict
+    user = db.get("USER") or "postgres"
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{db['NAME']}"
+
+
+def production_env(static_root, redis_url, **extra):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="newsletter.settings",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        DATABASE_URL=database_url(),
+        REDIS_URL=redis_url,
+        STATIC_ROOT=str(static_root),
+        LOG_LEVEL="WARNING",
+        **extra,
+    )
+    return env
+
+
+def collect_static(env):
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=BASE,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+class Server:
+    """One gunicorn on 127.0.0.1, stopped with ``stop()``."""
+
+    def __init__(self, env, workers=1, log=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log or os.devnull, "ab")  # noqa: SIM115 (closed by stop)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "newsletter.wsgi", "--bind"]
+            + [f"127.0.0.1:{self.port}", "--workers", str(workers), "--no-control-socket"],
+            cwd=BASE,
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
+        )
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    response.read()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.05)
+        else:
+            self.stop()
+            raise RuntimeError("gunicorn did not start")
+        self.cookies = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def get(self, path):
+        """(status, headers, text)"""
+        try:
+            with self.opener.open(self.url + path, timeout=10) as response:
+                return response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, error.headers, error.read().decode()
+
+    def post(self, path, fields):
+        data = urllib.parse.urlencode(fields, doseq=True).encode()
+        with self.opener.open(self.url + path, data=data, timeout=10) as response:
+            return response.status, response.read().decode()
+
+    def csrf_token(self, path):
+        _status, _headers, html = self.get(path)
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    def log_in(self, username, password):
+        token = self.csrf_token("/admin/login/")
+        self.post(
+            "/admin/login/",
+            {"username": username, "password": password, "csrfmiddlewaretoken": token}
+            | {"next": "/admin/"},
+        )
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
