@@ -21,6 +21,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
+from .addresses import Addresses
 from .markup import sanitize_html
 from .models import Category, Issue, Link, Section
 from .views.pages import attach_tags, nest_links, newest_links, summary
@@ -95,11 +96,15 @@ class IssueFeed(ArchiveFeed):
         by_section = {
             key: nest_links(group) for key, group in groupby(links, lambda x: x.section_id)
         }
+        addresses = Addresses()
+        addresses.present(links)
         by_issue = {}
         for section in sections:
             section.top_links = by_section.get(section.pk, [])
+            section.category_url = addresses.category(section.category.slug)
             by_issue.setdefault(section.issue_id, []).append(section)
         for issue in issues:
+            issue.page_url = addresses.issue(issue)
             issue.feed_sections = by_issue.get(issue.pk, [])
             issue.feed_published = issue.published_at
             issue.feed_updated = max(issue.updated_at, issue.published_at)
@@ -144,6 +149,7 @@ class LinkFeed(ArchiveFeed):
     def get_object(self, request, **kwargs):
         obj, title, link, links = self.subject(**kwargs)
         items = attach_tags(newest_links(links, self.order)[:LINKS_IN_FEED])
+        Addresses().present(items, where=True)
         if not items and self.empty_is_404:
             raise Http404("Nothing published here.")
         subject = Subject(
@@ -152,7 +158,7 @@ class LinkFeed(ArchiveFeed):
         for item in items:
             issue = item.section.issue
             # Known by its link page, a stable address even when the target moves.
-            item.feed_guid = subject.base.rstrip("/") + item.get_absolute_url()
+            item.feed_guid = subject.base.rstrip("/") + item.page_url
             item.feed_published = issue.published_at
             item.feed_updated = max(issue.updated_at, issue.published_at)
             html = render_to_string("feeds/link.html", {"link": item, "issue": issue})

@@ -283,3 +283,17 @@ def test_special_issues_live_at_their_slug_and_list_by_their_date(client, archiv
         (2024, ["第一季精华合集", "2024年01月05日第二期"]),
         (2023, ["第一期：开张"]),
     ]
+
+
+def test_every_part_of_a_link_is_escaped(client):
+    issue = make_issue(1)
+    section = make_section(issue, "实用工具")
+    hostile = '"><img src=x onerror=alert(1)>'
+    link = make_link(section, f"Title {hostile}", "https://example.com/?a=1&b=2", tags=[hostile])
+    make_link(section, f"Child {hostile}", "https://example.com/child", parent=link)
+    for url in ["/issues/1/", "/categories/实用工具/"]:
+        html = client.get(url).content.decode()
+        assert "<img src=x" not in html, url
+        assert "Title &quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html, url
+        assert 'href="https://example.com/?a=1&amp;b=2"' in html, url
+    assert "Child &quot;&gt;&lt;img" in client.get("/issues/1/").content.decode()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
 from .. import tallies
+from ..addresses import Addresses
 from ..models import Category, Issue, Link, TaggedLink, Tally, newest_date, newest_number
 from ..tallies import TalliedPaginator
 
@@ -74,7 +75,7 @@ def link_page(request, queryset, count, order=None):
     is the tally of the list, so the page is all that is read."""
     paginator = TalliedPaginator(newest_links(queryset, order), PAGE_SIZE, count)
     page = paginator.get_page(request.GET.get("page"))
-    attach_tags(page.object_list)
+    Addresses().present(attach_tags(page.object_list), where=True)
     return page
 
 
@@ -199,8 +200,11 @@ def issue_detail(request, number=None, slug=None):
     by_section = {}
     for section_id, group in groupby(links, key=lambda link: link.section_id):
         by_section[section_id] = nest_links(group)
+    addresses = Addresses()
+    addresses.present(links)
     for section in sections:
         section.top_links = by_section.get(section.pk, [])
+        section.category_url = addresses.category(section.category.slug)
     previous, following = neighbours(issue)
     description = summary(issue.lede_html) or ", ".join(
         section.category.name for section in sections

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
+from ..addresses import Addresses
 from ..models import Category, Link
 from ..search import engine, highlight, tokens
 from .pages import attach_tags
@@ -127,7 +128,7 @@ def search(request):
             "section__issue", "section__category"
         )
     }
-    links = attach_tags([by_id[pk] for pk in result.ids if pk in by_id])
+    links = Addresses().present(attach_tags([by_id[pk] for pk in result.ids if pk in by_id]), True)
     for link in links:
         link.marked_title = highlight.mark(link.title, query.words)
         link.snippet = highlight.snippet(link.annotation_html, query.words)

@@ -13,9 +13,7 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -23,43 +21,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Q
 
+from archive.management.scratch import (
+    CATEGORIES,
+    TAGS,
+    ZH_WORDS,
+    scratch_database,
+    synthetic_text,
+)
+
 SEED = 20260101
 PLANTED_TABLE = "bench_planted"  # in the scratch database: which links hold which term
-ZH_WORDS = (  # noqa: SIM905
-    "模型 训练 推理 数据 算法 系统 架构 服务 性能 优化 分布式 数据库 存储 网络 安全 前端 后端 "
-    "容器 编排 监控 日志 缓存 队列 搜索 索引 压缩 编译 调试 测试 部署 发布 版本 开源 社区 工具 "
-    "框架 语言 并发 异步 线程 进程 内存 磁盘 芯片 显卡 算力 集群 调度 云原生 微服务 接口 协议 "
-    "浏览器 移动端 操作系统 内核 文件 权限 加密 认证 开发者 工程师 产品 设计 体验 用户 增长 运营 "
-    "周刊 文章 教程 资源 新闻 观点 访谈 播客 视频 图片 书籍 课程 面试 招聘 创业 融资 市场 行业"
-).split()
-EN_WORDS = (  # noqa: SIM905
-    "data model system service performance cache queue search index storage network security "
-    "frontend backend container cluster monitor logging compiler debugger testing deploy release "
-    "open source community tool framework language async thread process memory disk kernel file "
-    "python rust golang javascript typescript java kotlin swift react vue django flask postgres "
-    "sqlite redis kafka docker kubernetes linux windows browser mobile design user growth startup "
-    "machine learning neural network transformer attention inference training dataset benchmark "
-    "the a of and to in for with on how why what guide tutorial introduction deep dive notes"
-).split()
-TAGS = [f"tag{i}" for i in range(150)] + ["大模型", "数据库", "前端", "安全", "云原生", "rust"]
-CATEGORIES = [
-    "硬件加速",
-    "模型算法",
-    "计算基础",
-    "实用工具",
-    "生活杂谈",
-    "文章",
-    "工具",
-    "资源",
-    "新闻",
-    "代码",
-    "Tools",
-    "Articles",
-    "Data",
-    "Web",
-    "Mobile",
-]
-
 # Planted terms: each stands in a known set of links; recall is measured on them. Chinese ones
 # sit inside longer runs, where word segmentation splits them differently.
 PLANTED = [
@@ -153,7 +124,7 @@ class Command(BaseCommand):
         self.baseline = not options["no_baseline"]
         if child:
             return self.run_benchmark(links, reuse, repeat)
-        url, cleanup = self.scratch_database(reuse)
+        url, cleanup = scratch_database("bench", reuse)
         try:
             env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
             command = [
@@ -178,28 +149,6 @@ class Command(BaseCommand):
         finally:
             if not keep:
                 cleanup()
-
-    def scratch_database(self, reuse):
-        default = settings.DATABASES["default"]
-        if default["ENGINE"].endswith("sqlite3"):
-            path = Path(tempfile.gettempdir()) / "newsletter-bench.sqlite3"
-            if not reuse:
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
-            return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
-        name = f"{default['NAME']}_bench"
-        if not reuse:
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                cursor.execute(f'CREATE DATABASE "{name}"')
-        url_text = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
-
-        def drop():
-            connection.close()
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-        return url_text, drop
 
     # In the child process, on the scratch database ---------------------------------------
 
@@ -260,7 +209,7 @@ class Command(BaseCommand):
         batch, tagged, planted_in = [], [], []
         for index in range(count):
             section = sections[(index // 10) % len(sections)]
-            title, annotation = self.text(rng)
+            title, annotation = synthetic_text(rng)
             terms = []
             for term, kind in PLANTED:
                 if rng.random() < 150 / count:
@@ -323,22 +272,6 @@ class Command(BaseCommand):
             f"{built - entries:.0f}s)" + (f", {size / 1e6:.0f} MB" if size else "")
         )
         return self.planted_from_database()
-
-    def text(self, rng):
-        def words(low, high):
-            parts = []
-            for _ in range(rng.randint(low, high)):
-                if rng.random() < 0.55:
-                    parts.append("".join(rng.choice(ZH_WORDS) for _ in range(rng.randint(1, 3))))
-                else:
-                    parts.append(
-                        rng.choice(EN_WORDS).capitalize()
-                        if rng.random() < 0.2
-                        else rng.choice(EN_WORDS)
-                    )
-            return " ".join(parts)
-
-        return words(3, 10), words(10, 45)
 
     def planted_from_database(self):
         planted = {term: set() for term, _kind in PLANTED}

@@ -1,0 +1,88 @@
+"""Scratch databases and synthetic links, for the benchmark commands (never the tests)."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ZH_WORDS = (  # noqa: SIM905
+    "模型 训练 推理 数据 算法 系统 架构 服务 性能 优化 分布式 数据库 存储 网络 安全 前端 后端 "
+    "容器 编排 监控 日志 缓存 队列 搜索 索引 压缩 编译 调试 测试 部署 发布 版本 开源 社区 工具 "
+    "框架 语言 并发 异步 线程 进程 内存 磁盘 芯片 显卡 算力 集群 调度 云原生 微服务 接口 协议 "
+    "浏览器 移动端 操作系统 内核 文件 权限 加密 认证 开发者 工程师 产品 设计 体验 用户 增长 运营 "
+    "周刊 文章 教程 资源 新闻 观点 访谈 播客 视频 图片 书籍 课程 面试 招聘 创业 融资 市场 行业"
+).split()
+EN_WORDS = (  # noqa: SIM905
+    "data model system service performance cache queue search index storage network security "
+    "frontend backend container cluster monitor logging compiler debugger testing deploy release "
+    "open source community tool framework language async thread process memory disk kernel file "
+    "python rust golang javascript typescript java kotlin swift react vue django flask postgres "
+    "sqlite redis kafka docker kubernetes linux windows browser mobile design user growth startup "
+    "machine learning neural network transformer attention inference training dataset benchmark "
+    "the a of and to in for with on how why what guide tutorial introduction deep dive notes"
+).split()
+TAGS = [f"tag{i}" for i in range(150)] + ["大模型", "数据库", "前端", "安全", "云原生", "rust"]
+CATEGORIES = [
+    "硬件加速",
+    "模型算法",
+    "计算基础",
+    "实用工具",
+    "生活杂谈",
+    "文章",
+    "工具",
+    "资源",
+    "新闻",
+    "代码",
+    "Tools",
+    "Articles",
+    "Data",
+    "Web",
+    "Mobile",
+]
+
+
+def synthetic_text(rng):
+    """(title, annotation): runs of Chinese words and English words, as real issues mix them."""
+
+    def words(low, high):
+        parts = []
+        for _ in range(rng.randint(low, high)):
+            if rng.random() < 0.55:
+                parts.append("".join(rng.choice(ZH_WORDS) for _ in range(rng.randint(1, 3))))
+            else:
+                parts.append(
+                    rng.choice(EN_WORDS).capitalize()
+                    if rng.random() < 0.2
+                    else rng.choice(EN_WORDS)
+                )
+        return " ".join(parts)
+
+    return words(3, 10), words(10, 45)
+
+
+def scratch_database(suffix, reuse=False):
+    """(DATABASE_URL, cleanup) of a database beside the configured one: a temporary SQLite
+    file, or a PostgreSQL database named ``<name>_<suffix>``. The configured database is
+    never touched."""
+    default = settings.DATABASES["default"]
+    if default["ENGINE"].endswith("sqlite3"):
+        path = Path(tempfile.gettempdir()) / f"newsletter-{suffix}.sqlite3"
+        if not reuse:
+            for extension in ("", "-wal", "-shm"):
+                Path(f"{path}{extension}").unlink(missing_ok=True)
+        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+    name = f"{default['NAME']}_{suffix}"
+    if not reuse:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
+
+    def drop():
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+    return url, drop
