@@ -13,4 +13,4 @@ RUN pip install -e . && useradd --create-home app && mkdir staticfiles && chown 
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "newsletter.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--no-control-socket"]
+CMD ["gunicorn", "newsletter.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--preload", "--no-control-socket"]

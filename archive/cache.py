@@ -10,15 +10,17 @@ If the cache is unreachable the site serves every page uncached and logs it, try
 again a few seconds later.
 """
 
+import gzip
 import hashlib
 import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.utils import timezone, translation
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import http_date
 
 from . import tallies
@@ -30,14 +32,25 @@ STATE_KEY = "archive:state"
 # database again: the bound on staleness if the cache missed a bump while it was down.
 STATE_SECONDS = 5
 RETRY_AFTER = 5  # seconds without trying a cache that failed
+GZIP_MIN = 1024  # bytes: smaller pages are not worth compressing
 STORED_HEADERS = ("Content-Type", "Last-Modified", "ETag")
+
+
+_last_logged = {}
+
+
+def log_now_and_then(key, message, *args):
+    """A warning at most once a minute per ``key``, not once a request."""
+    now = time.monotonic()
+    if now - _last_logged.get(key, -120.0) > 60:
+        _last_logged[key] = now
+        log.warning(message, *args)
 
 
 class CacheDown:
     """A circuit breaker: after a failure, the cache is left alone for RETRY_AFTER seconds."""
 
     until = 0.0
-    logged = 0.0
 
     @classmethod
     def call(cls, operation, *args, default=None):
@@ -46,11 +59,8 @@ class CacheDown:
         try:
             return operation(*args)
         except Exception as error:  # noqa: BLE001 (whatever the backend raises)
-            now = time.monotonic()
-            cls.until = now + RETRY_AFTER
-            if now - cls.logged > 60:
-                cls.logged = now
-                log.warning("cache unreachable, serving pages uncached: %s", error)
+            cls.until = time.monotonic() + RETRY_AFTER
+            log_now_and_then("cache", "cache unreachable, serving pages uncached: %s", error)
             return default
 
 
@@ -64,14 +74,27 @@ def publish_state(state):
     CacheDown.call(cache.set, STATE_KEY, _state_value(state), STATE_SECONDS)
 
 
+_last_known = None  # this process's newest state, for when the database does not answer
+
+
 def current_state(cached, use_cache=True):
     """(version, changed_at, next_go_live): from the cache when it has it, else from the
     database (then offered to the cache, unless another process put a newer one there). A
-    scheduled issue whose time has come is reconciled here, by the first request after."""
+    scheduled issue whose time has come is reconciled here, by the first request after.
+
+    While the database is down, the last state this process saw keeps cached pages served."""
+    global _last_known
     if cached is None:
-        cached = _state_value(tallies.current_state())
+        try:
+            cached = _state_value(tallies.current_state())
+        except DatabaseError:
+            if _last_known is None:
+                raise
+            log_now_and_then("database", "database unreachable: serving cached pages only")
+            return _last_known
         if use_cache:
             CacheDown.call(cache.add, STATE_KEY, cached, STATE_SECONDS)
+    _last_known = cached
     version, changed_at, next_go_live = cached
     if next_go_live is not None and next_go_live <= timezone.now():
         tallies.reconcile()
@@ -79,6 +102,12 @@ def current_state(cached, use_cache=True):
         if use_cache:
             CacheDown.call(cache.set, STATE_KEY, cached, STATE_SECONDS)
     return cached
+
+
+def shared_cache_control():
+    """Browsers ask again each time (and get 304s); a CDN or proxy may hold it briefly."""
+    seconds = settings.SHARED_CACHE_SECONDS
+    return f"public, max-age=0, s-maxage={seconds}, stale-while-revalidate={seconds}"
 
 
 def page_key(request):
@@ -112,35 +141,51 @@ class PageCacheMiddleware:
         version, changed_at, _next = current_state(found.get(STATE_KEY), use_cache=enabled)
         entry = found.get(key)
         if entry is not None and entry["version"] == version:
-            response = HttpResponse(entry["body"], status=entry["status"])
-            for name, value in entry["headers"].items():
-                response[name] = value
-            response["X-Cache"] = "hit"
+            response = self.from_entry(request, entry)
         else:
             response = self.get_response(request)
             if cacheable and self.storable(response):
                 self.finish(response, changed_at)
                 CacheDown.call(
-                    cache.set,
-                    key,
-                    {
-                        "version": version,
-                        "status": response.status_code,
-                        "headers": {h: response[h] for h in STORED_HEADERS if h in response},
-                        "body": response.content,
-                    },
-                    settings.PAGE_CACHE_SECONDS,
+                    cache.set, key, self.entry(response, version), settings.PAGE_CACHE_SECONDS
                 )
                 response["X-Cache"] = "miss"
         if response.status_code == 200:
             self.finish(response, changed_at)
-            patch_cache_control(
-                response,
-                public=True,
-                max_age=0,
-                s_maxage=settings.SHARED_CACHE_SECONDS,
-                stale_while_revalidate=settings.SHARED_CACHE_SECONDS,
-            )
+            response["Cache-Control"] = shared_cache_control()
+        return response
+
+    @staticmethod
+    def entry(response, version):
+        """What the cache keeps of a response: its body, compressed once (nearly every
+        client takes gzip, and a smaller entry is a faster cache read; reader pages hold no
+        secret, so compression reveals none)."""
+        body = response.content
+        compressed = len(body) > GZIP_MIN
+        return {
+            "version": version,
+            "status": response.status_code,
+            "headers": {name: response[name] for name in STORED_HEADERS if name in response},
+            "body": gzip.compress(body, 6, mtime=0) if compressed else body,
+            "gzip": compressed,
+        }
+
+    @staticmethod
+    def from_entry(request, entry):
+        response = HttpResponse(status=entry["status"])
+        for name, value in entry["headers"].items():
+            response[name] = value
+        patch_vary_headers(response, ("Accept-Encoding",))
+        if not entry["gzip"]:
+            response.content = entry["body"]
+        elif "gzip" in request.headers.get("Accept-Encoding", ""):
+            response.content = entry["body"]
+            response["Content-Encoding"] = "gzip"
+            if response.has_header("ETag"):  # another representation of the same page
+                response["ETag"] = "W/" + response["ETag"].removeprefix("W/")
+        else:
+            response.content = gzip.decompress(entry["body"])
+        response["X-Cache"] = "hit"
         return response
 
     @staticmethod

@@ -10,6 +10,8 @@ is redirected to that language's URL; an explicit ``/en/…`` URL is always serv
 The admin, outside the prefixed patterns, simply follows the preference.
 """
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
@@ -20,8 +22,10 @@ from django.utils.cache import patch_vary_headers
 READER_NAMESPACE = "archive"
 
 
+@lru_cache(maxsize=8192)
 def is_reader_page(path, language=None):
-    """Whether ``path`` is one of the reader's pages (in ``language``, its prefix's)."""
+    """Whether ``path`` is one of the reader's pages (in ``language``, its prefix's).
+    Remembered: every request asks, and resolving costs more than serving a cached page."""
     with translation.override(language or settings.LANGUAGE_CODE):
         try:
             return resolve(path).namespace == READER_NAMESPACE

@@ -23,10 +23,12 @@ pytestmark = pytest.mark.django_db
 def page_cache_on(settings):
     settings.PAGE_CACHE_SECONDS = 3600
     cache.clear()
-    page_cache.CacheDown.until = page_cache.CacheDown.logged = 0.0
+    page_cache.CacheDown.until = 0.0
+    page_cache._last_logged.clear()
     yield
     page_cache.CacheDown.call(cache.clear)
-    page_cache.CacheDown.until = page_cache.CacheDown.logged = 0.0
+    page_cache.CacheDown.until = 0.0
+    page_cache._last_logged.clear()
 
 
 @pytest.fixture
@@ -205,3 +207,15 @@ def test_with_the_cache_down_pages_are_served_uncached_and_it_is_logged(
         assert "ripgrep 新标题" in client.get("/issues/1/").content.decode()
     warnings = [r for r in caplog.records if "cache unreachable" in r.getMessage()]
     assert len(warnings) == 1  # once, not once a request
+
+
+def test_a_cached_page_goes_compressed_to_clients_that_take_gzip(client, archive):
+    import gzip
+
+    plain = get(client, "/issues/1/")
+    compressed = get(client, "/issues/1/", accept_encoding="gzip, deflate, br")
+    assert compressed["X-Cache"] == "hit" and compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert "Accept-Encoding" in compressed["Vary"]
+    assert compressed["ETag"] == "W/" + plain["ETag"]
+    assert "Content-Encoding" not in get(client, "/issues/1/")  # still plain for the rest
