@@ -228,37 +228,27 @@ class Command(BaseCommand):
         timeline = asyncio.run(restart_and_load())
         connection.close()  # ours died with the server
         start = timeline["started"]
-        down = int(moments["stop"] - start), int(moments["start"] - start)
-        header = f"{'second':>6} {'requests':>9} {'ok':>6} {'errors':>7} {'5xx':>5}"
-        self.stdout.write(f"{header}   (down {down[0]}–{down[1]})")
+        self.stdout.write(f"{'second':>6} {'requests':>9} {'ok':>6} {'errors':>7} {'5xx':>5}")
         for second in sorted(timeline["seconds"]):
             row = timeline["seconds"][second]
             ok, errors = row["2xx"] + row["3xx"], row["error"] + row["5xx"]
             self.stdout.write(
                 f"{second:>6} {row['requests']:>9} {ok:>6} {errors:>7} {row['5xx']:>5}"
             )
-        failing = [s for s, row in timeline["seconds"].items() if row["error"] + row["5xx"]]
-        before = [timeline["seconds"][s]["requests"] for s in range(2, down[0])]
+        failing = sorted(s for s, row in timeline["seconds"].items() if row["error"] + row["5xx"])
+        stopped, running = moments["stop"] - start, moments["start"] - start
+        before = [timeline["seconds"][s]["requests"] for s in range(2, int(stopped))]
         after = [
             timeline["seconds"][s]["requests"]
-            for s in range(down[1] + 5, 39)
+            for s in range(int(running) + 5, 39)
             if s in timeline["seconds"]
         ]
-        recovered = next(
-            (
-                s
-                for s in sorted(timeline["seconds"])
-                if s > down[1] and not any(f >= s for f in failing)
-            ),
-            None,
-        )
-        first, last = (failing[0], failing[-1]) if failing else ("-", "-")
-        back = recovered - down[1] if recovered is not None else "?"
+        during = f"seconds {failing[0]}–{failing[-1]}" if failing else "no second"
         self.stdout.write(
-            f"errors in seconds {first}–{last} (the database was down {down[0]}–{down[1]});"
-            f" none from second {recovered} on, {back} s after it came back;"
-            f" throughput {statistics.median(before):.0f} req/s before,"
-            f" {statistics.median(after):.0f} after"
+            f"errors in {during}; the database stopped at {stopped:.1f} s and ran again at"
+            f" {running:.1f} s; no error after second {failing[-1] if failing else '-'}."
+            f" Throughput {statistics.median(before):.0f} req/s before, "
+            f"{statistics.median(after):.0f} after (a stuck worker would halve it)"
         )
 
     def summarize(self, timeline, seconds):
