@@ -29,7 +29,7 @@ from .models import Category, Issue, Link, Section
 from .search import engine
 from .search import index as search_index
 from .search.tokens import parse_query
-from .urlnorm import normalize_url
+from .urlnorm import clean_url, normalize_url
 
 TAG_SUGGESTIONS = 15
 
@@ -63,6 +63,8 @@ def import_preview(doc):
     )
     for link in earlier:
         featured.setdefault(link.normalized_url, []).append(link.section.issue)
+    for entry in entries:
+        entry.cleaned_url = clean_url(entry.url) if entry.url else ""
     sections = [
         (
             section,
@@ -79,6 +81,7 @@ def import_preview(doc):
         "sections": sections,
         "link_count": len(entries),
         "repeats": sum(1 for entry in entries if featured.get(normalize_url(entry.url))),
+        "cleaned": sum(1 for entry in entries if entry.cleaned_url != entry.url),
     }
 
 

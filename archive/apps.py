@@ -21,6 +21,11 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Newsletter archive")
 
     def ready(self):
+        from django.conf import settings
+
         from . import cache, signals  # noqa: F401  (connect the receivers of both)
+        from .urlnorm import extend_tracking_parameters
+
+        extend_tracking_parameters(settings.EXTRA_TRACKING_PARAMETERS)
 
         post_migrate.connect(ensure_editors_group, sender=self)

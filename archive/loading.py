@@ -60,7 +60,7 @@ def issue_to_doc(issue):
     for link in top + children:
         entry = EntryDoc(
             title=link.title,
-            url=link.url,
+            url=link.written_url or link.url,
             annotation=link.annotation,
             tags=tags.get(link.pk, []),
         )
@@ -198,6 +198,7 @@ def _write_sections(issue, doc):
         link.position = position
         link.title = entry.title
         link.url = entry.url
+        link.written_url = ""  # derived again from what the file says
         link.annotation = entry.annotation
         link.refresh_derived()
         if link.pk:
@@ -230,6 +231,7 @@ def _write_sections(issue, doc):
                 "position",
                 "title",
                 "url",
+                "written_url",
                 "normalized_url",
                 "domain",
                 "annotation",

@@ -15,7 +15,7 @@ from taggit.models import TaggedItemBase
 
 from .issuemd import default_title
 from .markup import render_markdown
-from .urlnorm import domain_of, normalize_url
+from .urlnorm import clean_url, domain_of, normalize_url
 
 http_url_validator = URLValidator(
     schemes=["http", "https"], message=_("Enter an http:// or https:// address.")
@@ -325,8 +325,13 @@ class Link(models.Model):
         _("URL"),
         max_length=2000,
         blank=True,
-        help_text=_("Empty for a text entry: a quote or an announcement without a link."),
+        help_text=_(
+            "Empty for a text entry: a quote or an announcement without a link. Tracking "
+            "parameters (utm_*, fbclid, …) are removed on save."
+        ),
     )
+    # What was typed or imported, when cleaning changed it: export writes it back.
+    written_url = models.CharField(max_length=2000, blank=True, editable=False)
     normalized_url = models.CharField(max_length=2000, editable=False, db_index=True)
     domain = models.CharField(_("domain"), max_length=255, editable=False)
     annotation = models.TextField(_("annotation"), blank=True, help_text=_("Markdown."))
@@ -380,7 +385,12 @@ class Link(models.Model):
         """Compute every derived field. save() calls it; bulk writers must call it too."""
         if self.parent_id and self.parent is not None:
             self.section_id = self.parent.section_id
-        self.url = self.url.strip()
+        typed = self.url.strip()
+        self.url = clean_url(typed)
+        if self.url != typed:
+            self.written_url = typed
+        elif self.written_url and clean_url(self.written_url) != self.url:
+            self.written_url = ""  # the address was changed since
         self.normalized_url = normalize_url(self.url) if self.url else ""
         self.domain = domain_of(self.url)[:255] if self.url else ""
         self.annotation_html = render_markdown(self.annotation)

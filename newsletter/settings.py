@@ -183,6 +183,10 @@ TAGGIT_CASE_INSENSITIVE = True
 
 SITE_NAME = env_str("SITE_NAME", "Link Weekly")
 
+# Query parameters removed from every URL on its way in, besides the known trackers
+# (archive.urlnorm): comma-separated names.
+EXTRA_TRACKING_PARAMETERS = env_list("EXTRA_TRACKING_PARAMETERS")
+
 # Security. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=1.
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -32,6 +32,12 @@ def editor(db, django_user_model):
     return user
 
 
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def site_language():
     """Each test starts in the site's language: a request to /en/… leaves English active in

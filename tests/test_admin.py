@@ -63,12 +63,6 @@ def new_issue_data(client, *, category, links, number=42, publish=False):
     return data
 
 
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
 def test_editors_group_has_archive_permissions_only():
     group = Group.objects.get(name="editors")
     apps = set(group.permissions.values_list("content_type__app_label", flat=True))

@@ -1,4 +1,5 @@
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,6 +17,7 @@ from archive.sources import (
     read_dates,
     read_issue,
 )
+from archive.urlnorm import clean_url, tracking_parameters
 
 CONFLICT_CHOICES = ("update", "skip", "fail")
 
@@ -141,6 +143,19 @@ class Command(BaseCommand):
                 failures.append(str(error))
                 self.stderr.write(self.style.ERROR(str(error)))
         dated = self.apply_dates(parsed, dates, git_dates)
+        cleaned = Counter(
+            name.lower()
+            for _path, doc in parsed
+            for entry in doc.iter_entries()
+            if entry.url
+            for name in tracking_parameters(entry.url)
+        )
+        cleaned_urls = sum(
+            1
+            for _path, doc in parsed
+            for entry in doc.iter_entries()
+            if entry.url and clean_url(entry.url) != entry.url
+        )
 
         collisions = self.find_collisions(parsed)
         if collisions and on_conflict == "fail":
@@ -191,6 +206,12 @@ class Command(BaseCommand):
             parts.append(f"{len(translations)} translations left out ({', '.join(folders)})")
         summary = ("Dry run: " if dry_run else "") + ", ".join(parts) + f", {elapsed:.1f}s"
         self.report_dates(dated, parsed)
+        if cleaned_urls:
+            counts = ", ".join(f"{name} {n}" for name, n in cleaned.most_common(8))
+            self.stdout.write(
+                f"URLs cleaned of tracking parameters: {cleaned_urls} ({counts}); "
+                "the files' own addresses are kept for export"
+            )
         self.report_collisions(collisions, on_conflict, verbosity)
         if failures:
             raise CommandError(summary)
