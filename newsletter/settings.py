@@ -183,6 +183,14 @@ TAGGIT_CASE_INSENSITIVE = True
 
 SITE_NAME = env_str("SITE_NAME", "Link Weekly")
 
+# Requests the site makes itself (archive.outbound): seconds, bytes read at most, and how it
+# names itself. OUTBOUND_ALLOW_LOOPBACK=1 (read at each request) allows 127.0.0.0/8 for tests.
+OUTBOUND_TIMEOUT = env_int("OUTBOUND_TIMEOUT", 5)
+OUTBOUND_MAX_BYTES = env_int("OUTBOUND_MAX_BYTES", 1_000_000)
+OUTBOUND_USER_AGENT = env_str(
+    "OUTBOUND_USER_AGENT", f"Mozilla/5.0 (compatible; {SITE_NAME.replace(' ', '')}/1.0)"
+)
+
 # Query parameters removed from every URL on its way in, besides the known trackers
 # (archive.urlnorm): comma-separated names.
 EXTRA_TRACKING_PARAMETERS = env_list("EXTRA_TRACKING_PARAMETERS")
