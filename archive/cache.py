@@ -150,7 +150,7 @@ class PageCacheMiddleware:
                     cache.set, key, self.entry(response, version), settings.PAGE_CACHE_SECONDS
                 )
                 response["X-Cache"] = "miss"
-        if response.status_code == 200:
+        if response.status_code == 200 and request.method in ("GET", "HEAD"):
             self.finish(response, changed_at)
             response["Cache-Control"] = shared_cache_control()
         return response

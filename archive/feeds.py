@@ -23,7 +23,7 @@ from taggit.models import Tag
 
 from .addresses import Addresses
 from .markup import sanitize_html
-from .models import Category, Issue, Link, Section
+from .models import Category, CategoryAlias, Issue, Link, Section
 from .views.pages import attach_tags, nest_links, newest_links, summary
 
 ISSUES_IN_FEED = 20
@@ -188,7 +188,10 @@ class CategoryFeed(LinkFeed):
     empty_is_404 = False  # a category exists before its first link
 
     def subject(self, slug):
-        category = get_object_or_404(Category, slug=slug)
+        category = Category.objects.filter(slug=slug).first()
+        if category is None:  # merged into another: follow it
+            alias = get_object_or_404(CategoryAlias.objects.select_related("category"), slug=slug)
+            category = alias.category
         title = f"{category.name} · {settings.SITE_NAME}"
         links = Link.objects.published().filter(category=category)
         return category, title, category.get_absolute_url(), links

@@ -1,4 +1,6 @@
 import datetime
+import hashlib
+import secrets
 
 from django.conf import settings
 from django.core.validators import URLValidator
@@ -497,3 +499,171 @@ class ArchiveState(models.Model):
 
     def __str__(self):
         return f"archive version {self.version}"
+
+
+class TaggedInboxItem(TaggedItemBase):
+    content_object = models.ForeignKey("InboxItem", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="taggedinboxitem_unique_tag_per_item"
+            ),
+        ]
+
+
+class InboxItemQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(status=InboxItem.Status.NEW)
+
+
+class InboxItem(models.Model):
+    """A link saved for a future issue: collected during the week, triaged in the admin,
+    added to a draft issue (it becomes a Link there) or discarded."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("admin")
+        BOOKMARKLET = "bookmarklet", _("bookmarklet")
+        API = "api", _("API")
+        SUGGESTION = "suggestion", _("reader suggestion")
+        IMPORT = "import", _("import")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("waiting")
+        USED = "used", _("added to an issue")
+        DISCARDED = "discarded", _("discarded")
+
+    url = HttpURLField(_("URL"), max_length=2000)
+    normalized_url = models.CharField(max_length=2000, editable=False, db_index=True)
+    title = models.CharField(_("title"), max_length=1000, blank=True)
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("Markdown; becomes the link's annotation.")
+    )
+    description = models.TextField(
+        _("page description"),
+        blank=True,
+        help_text=_("What the page says of itself, fetched when it was saved."),
+    )
+    tags = TaggableManager(through=TaggedInboxItem, blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    source = models.CharField(
+        _("from"), max_length=16, choices=Source.choices, default=Source.ADMIN
+    )
+    suggested_by = models.CharField(
+        _("suggested by"), max_length=200, blank=True, help_text=_("A reader's name or address.")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW
+    )
+    link = models.ForeignKey(
+        Link,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("became"),
+    )
+    created_at = models.DateTimeField(_("saved at"), auto_now_add=True)
+
+    objects = InboxItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inbox item")
+        verbose_name_plural = _("inbox")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The inbox list: what waits, newest first.
+            models.Index(F("status"), F("created_at").desc(), name="inboxitem_status_idx"),
+        ]
+
+    def __str__(self):
+        return self.title or self.url
+
+    def save(self, *args, **kwargs):
+        self.url = clean_url(self.url)
+        self.normalized_url = normalize_url(self.url)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("admin:archive_inboxitem_change", args=[self.pk])
+
+
+class ApiToken(models.Model):
+    """A key for scripts, phones and extensions to save to the inbox as an editor
+    (``Authorization: Bearer <key>``). Only a hash of the key is stored."""
+
+    PREFIX = "lw_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("Where it is used."))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("starts with"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…)"
+
+    def get_absolute_url(self):
+        return reverse("admin:archive_apitoken_change", args=[self.pk])
+
+    @staticmethod
+    def hash(key):
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def issue(self):
+        """Give this (unsaved) token a new key; returns the key, shown once."""
+        key = self.PREFIX + secrets.token_urlsafe(32)
+        self.key_hash = self.hash(key)
+        self.hint = key[:10]
+        return key
+
+    @classmethod
+    def authenticate(cls, key):
+        """The live token for ``key``, its use recorded, or None."""
+        if not key or not key.startswith(cls.PREFIX):
+            return None
+        token = (
+            cls.objects.select_related("user")
+            .filter(key_hash=cls.hash(key), revoked_at=None, user__is_active=True)
+            .first()
+        )
+        if token is not None:
+            cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token
+
+
+class CategoryAlias(models.Model):
+    """A slug a category was known by before it was merged into another: its pages redirect."""
+
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        verbose_name = _("former category address")
+        verbose_name_plural = _("former category addresses")
+        ordering = ["slug"]
+
+    def __str__(self):
+        return f"{self.slug} → {self.category.slug}"
+
+    def get_absolute_url(self):
+        return self.category.get_absolute_url()

@@ -47,4 +47,5 @@ urlpatterns = [
     path("domains/<domain:domain>/feed/", feeds.DomainFeed(), name="domain_feed"),
     path("links/<int:pk>/", views.link_detail, name="link"),
     path("search/", views.search, name="search"),
+    path("suggest/", views.suggest, name="suggest"),
 ]

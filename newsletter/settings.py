@@ -183,6 +183,10 @@ TAGGIT_CASE_INSENSITIVE = True
 
 SITE_NAME = env_str("SITE_NAME", "Link Weekly")
 
+# Readers may suggest links for the inbox at /suggest/ (off unless switched on).
+SUGGESTIONS_ENABLED = env_bool("SUGGESTIONS_ENABLED", False)
+SUGGESTIONS_PER_HOUR = env_int("SUGGESTIONS_PER_HOUR", 5)
+
 # Requests the site makes itself (archive.outbound): seconds, bytes read at most, and how it
 # names itself. OUTBOUND_ALLOW_LOOPBACK=1 (read at each request) allows 127.0.0.0/8 for tests.
 OUTBOUND_TIMEOUT = env_int("OUTBOUND_TIMEOUT", 5)

@@ -15,6 +15,7 @@ from .pages import (
     year_detail,
 )
 from .search import search
+from .suggest import suggest
 
 __all__ = [
     "category_detail",
@@ -27,6 +28,7 @@ __all__ = [
     "link_detail",
     "robots_txt",
     "search",
+    "suggest",
     "tag_detail",
     "tag_list",
     "year_detail",

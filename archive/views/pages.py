@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -20,7 +20,16 @@ from taggit.models import Tag
 
 from .. import tallies
 from ..addresses import Addresses
-from ..models import Category, Issue, Link, TaggedLink, Tally, newest_date, newest_number
+from ..models import (
+    Category,
+    CategoryAlias,
+    Issue,
+    Link,
+    TaggedLink,
+    Tally,
+    newest_date,
+    newest_number,
+)
 from ..tallies import TalliedPaginator
 
 Kind = Tally.Kind
@@ -236,7 +245,10 @@ def category_list(request):
 
 def category_detail(request, slug):
     categories = tallies.with_counts(Category.objects.all(), Kind.CATEGORY)
-    category = get_object_or_404(categories, slug=slug)
+    category = categories.filter(slug=slug).first()
+    if category is None:  # merged into another: its old address leads there
+        alias = get_object_or_404(CategoryAlias.objects.select_related("category"), slug=slug)
+        return redirect(alias.category, permanent=True)
     links = Link.objects.published().filter(category=category)
     page = link_page(request, links, category.link_count)
     description = summary(category.description) or _(

@@ -1,50 +1,31 @@
-"""The editors' workplace: compose a whole issue on one page, publish it, curate links."""
+"""Issues: composed on one page (sections, links, similar links, all reordered by dragging),
+published now or at a time, imported from Markdown and exported back."""
 
 import io
 import zipfile
 
 import nested_admin
-from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q
-from django.http import HttpResponse, JsonResponse
+from django.db.models import F, Q
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from taggit.models import Tag
 
-from . import tallies
-from .exporting import export_file_name
-from .forms import ImportMarkdownForm
-from .issuemd import render_issue
-from .loading import POSITION_OFFSET, issue_to_doc, load_issue
-from .models import Category, Issue, Link, Section
-from .search import engine
-from .search import index as search_index
-from .search.tokens import parse_query
-from .urlnorm import clean_url, normalize_url
-
-TAG_SUGGESTIONS = 15
-
-admin.site.site_header = format_lazy("{} · {}", settings.SITE_NAME, _("editors"))
-admin.site.site_title = settings.SITE_NAME
-
-
-def search_link_ids(term):
-    """Links matching ``term`` through the site's search engine, drafts included; None when
-    the term holds nothing to search for."""
-    query = parse_query(term)
-    if not query:
-        return None
-    filters = engine.Filters(published_only=False)
-    return engine.search(query, filters, limit=engine.MATCH_CAP).ids
+from .. import duplicates, tallies
+from ..exporting import export_file_name
+from ..forms import ImportMarkdownForm
+from ..issuemd import render_issue
+from ..loading import POSITION_OFFSET, issue_to_doc, load_issue
+from ..models import Issue, Link, Section
+from ..search import index as search_index
+from ..urlnorm import clean_url, normalize_url
+from .common import SavesEveryRowForm, TagInputForm, UrlCheckForm, search_link_ids
 
 
 def import_preview(doc):
@@ -85,38 +66,10 @@ def import_preview(doc):
     }
 
 
-class SavesEveryRowForm(forms.ModelForm):
-    """Inline rows are all written again on save, in their new order.
-
-    The issue's positions are first moved out of the way (``IssueAdmin.save_related``), so
-    reordering never collides with the unique-position constraints mid-save; each existing row
-    therefore has to be written back with its final position, changed or not.
-    """
-
-    def has_changed(self):
-        return bool(self.instance.pk) or super().has_changed()
-
-
-class TagInputForm(SavesEveryRowForm):
-    class Meta:
-        widgets = {"annotation": forms.Textarea(attrs={"rows": 3, "cols": 80})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "tags" in self.fields:
-            self.fields["tags"].widget.attrs.update(
-                {
-                    "class": "vTextField tag-input",
-                    "autocomplete": "off",
-                    "data-suggest-url": reverse("admin:archive_link_tag_suggestions"),
-                }
-            )
-
-
 class ChildLinkInline(nested_admin.NestedTabularInline):
     model = Link
     fk_name = "parent"
-    form = SavesEveryRowForm
+    form = UrlCheckForm
     fields = ["title", "url", "position"]
     sortable_field_name = "position"
     extra = 0
@@ -183,7 +136,8 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
     save_on_top = True
 
     class Media:
-        js = ["archive/tag-autocomplete.js"]
+        js = ["archive/tag-autocomplete.js", "archive/composer.js"]
+        css = {"all": ["archive/admin.css"]}
 
     def get_search_results(self, request, queryset, search_term):
         """Issues whose number or title match, or holding links the search engine finds."""
@@ -316,80 +270,5 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
                 position=F("position") + POSITION_OFFSET
             )
         super().save_related(request, form, formsets, change)
-
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position", "links"]
-    list_editable = ["position"]
-    search_fields = ["name", "slug", "description"]
-    prepopulated_fields = {"slug": ["name"]}
-    view_on_site = True
-
-    def get_queryset(self, request):
-        # An aggregate drops Meta.ordering, so the order is said again.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(link_count=Count("sections__links"))
-            .order_by("position", "name")
-        )
-
-    @admin.display(description=_("links"), ordering="link_count")
-    def links(self, category):
-        return category.link_count
-
-
-@admin.register(Link)
-class LinkAdmin(admin.ModelAdmin):
-    form = TagInputForm
-    list_display = ["title", "domain", "issue_number", "section_category", "tag_names"]
-    list_filter = ["section__category", "section__issue__published_at"]
-    list_select_related = ["section__issue", "section__category"]
-    search_fields = ["title"]  # see get_search_results: the site's search engine
-    raw_id_fields = ["section", "parent"]
-    fields = ["section", "parent", "position", "title", "url", "annotation", "tags"]
-
-    class Media:
-        js = ["archive/tag-autocomplete.js"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("tags")
-
-    def get_search_results(self, request, queryset, search_term):
-        ids = search_link_ids(search_term)
-        if ids is None:
-            return queryset, False
-        return queryset.filter(pk__in=ids), False
-
-    def get_urls(self):
-        return [
-            path(
-                "tag-suggestions/",
-                self.admin_site.admin_view(self.tag_suggestions),
-                name="archive_link_tag_suggestions",
-            ),
-            *super().get_urls(),
-        ]
-
-    def tag_suggestions(self, request):
-        """The most used tags starting with (then containing) ``q``, for the tag inputs."""
-        term = request.GET.get("q", "").strip()[:100]
-        tags = Tag.objects.annotate(uses=Count("archive_taggedlink_items"))
-        if term:
-            tags = tags.filter(name__icontains=term)
-        names = list(tags.order_by("-uses", "name").values_list("name", flat=True)[:50])
-        names.sort(key=lambda name: not name.lower().startswith(term.lower()))
-        return JsonResponse({"tags": names[:TAG_SUGGESTIONS]})
-
-    @admin.display(description=_("issue"), ordering="section__issue__number")
-    def issue_number(self, link):
-        return link.section.issue.label
-
-    @admin.display(description=_("category"), ordering="section__category__name")
-    def section_category(self, link):
-        return link.section.category
-
-    @admin.display(description=_("tags"))
-    def tag_names(self, link):
-        return ", ".join(tag.name for tag in link.tags.all())
+        for warning in duplicates.issue_warnings(form.instance):
+            self.message_user(request, warning, messages.WARNING)
