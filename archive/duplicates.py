@@ -91,7 +91,7 @@ def featured_sentence(appearances, links=True):
 def issue_warnings(issue):
     """What an editor saving ``issue`` should hear: each of its links featured in another
     issue, and each address it holds twice. Two queries."""
-    links = list(Link.objects.filter(section__issue=issue).exclude(url="").order_by("rank", "pk"))
+    links = list(Link.objects.filter(section__issue=issue).exclude(url="").order_by("-rank", "pk"))
     elsewhere = featured_in([link.url for link in links], exclude_issue=issue.pk)
     warnings, seen = [], {}
     for link in links:

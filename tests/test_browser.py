@@ -279,3 +279,75 @@ def test_language_switcher_remembers_the_choice(page, reader_archive):
     assert page.locator("h1").inner_text() == "标签"
     page.goto("/issues/")
     assert page.locator("h1").inner_text() == "全部往期"
+
+
+def test_the_composer_flags_featured_and_doubled_urls_and_offers_titles(
+    page, transactional_db, django_user_model, monkeypatch
+):
+    from django.contrib.auth.models import Group
+
+    from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
+    from archive.loading import load_issue
+    from tests.httpserver import LocalServer, html
+
+    monkeypatch.setenv("OUTBOUND_ALLOW_LOOPBACK", "1")
+    load_issue(
+        IssueDoc(
+            number=300,
+            date=datetime.date(2024, 3, 1),
+            sections=[
+                SectionDoc(
+                    "实用工具",
+                    entries=[EntryDoc("ripgrep", "https://github.com/BurntSushi/ripgrep")],
+                )
+            ],
+        ),
+        publish=True,
+    )
+    editor = django_user_model.objects.create_user("editor", password="correct horse battery")
+    editor.is_staff = True
+    editor.save()
+    editor.groups.add(Group.objects.get(name="editors"))
+    title_page = "<html><head><title>fd：更快的 find</title></head></html>"
+
+    with LocalServer({"/fd": html(title_page), "/fd/": html(title_page)}) as server:
+        page.goto("/admin/login/?next=/admin/archive/issue/add/")
+        page.fill("#id_username", "editor")
+        page.fill("#id_password", "correct horse battery")
+        page.click("input[type=submit]")
+        page.wait_for_url("**/admin/archive/issue/add/")
+        page.click(".djn-add-handler.djn-model-archive-section")
+        section = page.locator("#sections-0")
+        for _ in range(3):
+            section.locator(".djn-add-handler.djn-level-2").click()
+
+        # A URL featured in issue 300, typed with a tracker.
+        page.fill(
+            "[name=sections-0-links-0-url]", "https://github.com/BurntSushi/ripgrep?utm_source=x"
+        )
+        featured = page.locator("#sections-0-links-0 .url-featured")
+        featured.wait_for()
+        page.wait_for_function(
+            "el => el.textContent.includes('第 300 期')", arg=featured.element_handle()
+        )
+        assert featured.locator("a").get_attribute("href") == "/issues/300/"
+
+        # One address twice in this issue.
+        page.fill("[name=sections-0-links-1-title]", "fd")
+        page.fill("[name=sections-0-links-1-url]", server.url + "/fd")
+        page.fill("[name=sections-0-links-2-url]", server.url + "/fd/")
+        twice = page.locator("#sections-0-links-2 .url-twice")
+        twice.wait_for()
+        assert twice.inner_text() == "本期里已经有这个地址。"
+        assert (
+            page.locator("#sections-0-links-1 .url-twice").inner_text() == "本期里已经有这个地址。"
+        )
+
+        # The third has no title yet: the page's own is offered, and one click takes it.
+        offer = page.locator("#sections-0-links-2 .title-offer button")
+        offer.wait_for()
+        assert offer.inner_text() == "使用页面自己的标题：fd：更快的 find"
+        offer.click()
+        assert page.input_value("[name=sections-0-links-2-title]") == "fd：更快的 find"
+        # The second had a title: nothing was offered there.
+        assert page.locator("#sections-0-links-1 .title-offer").count() == 0

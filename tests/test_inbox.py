@@ -383,3 +383,25 @@ def test_a_bad_suggestion_says_what_is_wrong(client, suggestions):
     response = client.post("/suggest/", {"url": "javascript:alert(1)"})
     assert response.status_code == 200 and not InboxItem.objects.exists()
     assert response.context["form"].errors["url"]
+
+
+def test_bookmarks_exported_from_a_browser_come_into_the_inbox(tmp_path, editor):
+    bookmarks = tmp_path / "bookmarks.html"
+    bookmarks.write_text(
+        '<!DOCTYPE NETSCAPE-Bookmark-file-1><DL><DT><A HREF="https://a.example/?utm_source=x">'
+        'A 页面</A><DT><A HREF="javascript:void(0)">bad</A>'
+        '<DT><A HREF="https://b.example/">B</A></DL>',
+        encoding="utf-8",
+    )
+    item(url="https://b.example/")
+    out = io.StringIO()
+    call_command("import_inbox", str(bookmarks), "--user", "editor", stdout=out)
+    assert (
+        "1 saved to the inbox, 1 already waiting there, 1 not http(s) addresses" in out.getvalue()
+    )
+    saved = InboxItem.objects.get(source="import")
+    assert (saved.url, saved.title, saved.saved_by) == ("https://a.example/", "A 页面", editor)
+    lines = tmp_path / "links.txt"
+    lines.write_text("# to read\nhttps://c.example/ 一篇文章\n", encoding="utf-8")
+    call_command("import_inbox", str(lines), stdout=io.StringIO())
+    assert InboxItem.objects.get(url="https://c.example/").title == "一篇文章"

@@ -36,6 +36,7 @@ def merge_categories(sources, target):
         issue_ids = set(sections.values_list("issue_id", flat=True))
         link_ids = list(Link.objects.filter(section__in=sections).values_list("pk", flat=True))
         sections.update(category=target)
+        Link.objects.filter(pk__in=link_ids).update(category=target)  # kept on the link too
         CategoryAlias.objects.filter(category__in=sources).update(category=target)
         CategoryAlias.objects.bulk_create(
             [CategoryAlias(slug=category.slug, category=target) for category in sources],
