@@ -3,7 +3,6 @@ settings, the test database, a Redis database of their own."""
 
 import os
 import re
-import secrets
 import socket
 import subprocess
 import sys
@@ -17,13 +16,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from archive.management import scratch
+from archive.management.scratch import free_port
+
 BASE = Path(settings.BASE_DIR)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def redis_reachable(port=6379):
@@ -42,23 +38,9 @@ def database_url():
 
 
 def production_env(static_root, redis_url, **extra):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="newsletter.settings",
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_HSTS_SECONDS="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        DATABASE_URL=database_url(),
-        REDIS_URL=redis_url,
-        STATIC_ROOT=str(static_root),
-        LOG_LEVEL="WARNING",
-        **extra,
+    return scratch.production_env(
+        database_url(), REDIS_URL=redis_url, STATIC_ROOT=str(static_root), **extra
     )
-    return env
 
 
 def collect_static(env):

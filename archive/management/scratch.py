@@ -1,7 +1,12 @@
-"""Scratch databases and synthetic links, for the benchmark commands (never the tests)."""
+"""Scratch databases, synthetic links and production-like servers, for the benchmark
+commands (bench_search, bench_pages, load_test, lighthouse) and the tests that start one."""
 
 import os
+import secrets
+import socket
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 from django.conf import settings
@@ -86,3 +91,41 @@ def scratch_database(suffix, reuse=False):
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
     return url, drop
+
+
+def production_env(database_url, **overrides):
+    """The environment of a process running as in production (DEBUG off, a fresh secret)
+    on ``database_url``, served over plain http on loopback (no https redirect, no HSTS)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="newsletter.settings",
+        DATABASE_URL=database_url,
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        LOG_LEVEL="ERROR",
+        **overrides,
+    )
+    return env
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url, attempts=200):
+    """Until ``url`` answers; False if it never does."""
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                response.read()
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False

@@ -23,9 +23,7 @@ import datetime
 import os
 import random
 import re
-import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,7 +37,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from archive.management.scratch import CATEGORIES, TAGS, scratch_database, synthetic_text
+from archive.management.scratch import (
+    CATEGORIES,
+    TAGS,
+    free_port,
+    production_env,
+    scratch_database,
+    synthetic_text,
+    wait_for,
+)
 
 SEED = 20261203
 LINKS_PER_ISSUE = 50
@@ -65,6 +71,7 @@ class Command(BaseCommand):
         url, cleanup = scratch_database("pages", reuse)
         try:
             env = production_env(url)
+            env.pop("REDIS_URL", None)  # the child's own requests use the in-process cache
             command = [sys.executable, "manage.py", "bench_pages", "--child"]
             command += ["--links", str(links), "--seconds", str(seconds), "--repeat", str(repeat)]
             if reuse:
@@ -305,7 +312,8 @@ class Command(BaseCommand):
                 stderr=subprocess.DEVNULL,
             )
             try:
-                wait_for(base + "/healthz")
+                if not wait_for(base + "/healthz"):
+                    raise CommandError("gunicorn did not start")
                 wrk(base + "/healthz", 1)  # warm
                 found = {}
                 for _name, path in pages:
@@ -344,41 +352,6 @@ class Command(BaseCommand):
                 ratio = rps / cached[("minimal", path)][0]
                 line += f" {rps:>13,.0f} {ratio:>10.0%} {errors:>8}"
             self.stdout.write(f"{line}   {path}")
-
-
-def production_env(database_url):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="newsletter.settings",
-        DATABASE_URL=database_url,
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_HSTS_SECONDS="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        LOG_LEVEL="ERROR",
-    )
-    env.pop("REDIS_URL", None)  # the child's own requests use the in-process cache
-    return env
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url):
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                response.read()
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise CommandError("gunicorn did not start")
 
 
 def wrk(url, seconds):

@@ -10,30 +10,21 @@ performance, accessibility, best practices and SEO for each, and what kept a sco
 """
 
 import json
-import os
-import secrets
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from archive.management.scratch import free_port, production_env, wait_for
+
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 CHROME_FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Command(BaseCommand):
@@ -55,7 +46,8 @@ class Command(BaseCommand):
             return self.score_all(cli, chromium, url.rstrip("/"), self.pages_from(url))
         with tempfile.TemporaryDirectory() as scratch:
             database = Path(scratch) / "lighthouse.sqlite3"
-            env = self.production_env(database)
+            env = production_env(f"sqlite:///{database}", LOG_LEVEL="WARNING")
+            env.pop("REDIS_URL", None)
             self.prepare(env, archives, dates)
             pages = self.pick_pages(database)
             port = free_port()
@@ -69,32 +61,12 @@ class Command(BaseCommand):
             )
             try:
                 base = f"http://127.0.0.1:{port}"
-                self.wait_for(base)
+                if not wait_for(base + "/robots.txt"):
+                    raise CommandError("gunicorn did not start")
                 self.score_all(cli, chromium, base, pages)
             finally:
                 server.terminate()
                 server.wait(timeout=10)
-
-    def production_env(self, database):
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}
-        }
-        env.update(
-            DJANGO_SETTINGS_MODULE="newsletter.settings",
-            DEBUG="0",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            DATABASE_URL=f"sqlite:///{database}",
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            # Plain http on loopback: no redirect to https, no HSTS.
-            SECURE_SSL_REDIRECT="0",
-            SECURE_HSTS_SECONDS="0",
-            SESSION_COOKIE_SECURE="0",
-            CSRF_COOKIE_SECURE="0",
-            LOG_LEVEL="WARNING",
-        )
-        return env
 
     def manage(self, env, *arguments):
         subprocess.run(
@@ -140,15 +112,6 @@ class Command(BaseCommand):
             ("tags", "/tags/"),
             ("search", "/search/?q=" + quote("搜索")),
         ]
-
-    def wait_for(self, base):
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(base + "/robots.txt", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise CommandError("gunicorn did not start")
 
     def score_all(self, cli, chromium, base, pages):
         """Each page in each language (by its address, and the browser asking for that

@@ -37,8 +37,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from archive.management.commands.bench_pages import Command as BenchPages
-from archive.management.commands.bench_pages import free_port, production_env, wait_for
-from archive.management.scratch import ZH_WORDS, scratch_database
+from archive.management.scratch import (
+    ZH_WORDS,
+    free_port,
+    production_env,
+    scratch_database,
+    wait_for,
+)
 
 REDIS_DB = 11
 SEARCH_WORDS = [*ZH_WORDS[:40], "python", "rust", "data", "model", "cache", "search", "linux"]
@@ -91,9 +96,8 @@ class Command(BaseCommand):
             for name in ("links", "seconds", "connections"):
                 command += [f"--{name}", str(options[name])]
             command += ["--no-restart"] * options["no_restart"] + ["--reuse"] * options["reuse"]
-            env = production_env(url)
             # The edits this process makes reach the servers' cache, as an editor's would.
-            env["REDIS_URL"] = f"redis://127.0.0.1:6379/{REDIS_DB}"
+            env = production_env(url, REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}")
             result = subprocess.run(command, cwd=settings.BASE_DIR, env=env)
             if result.returncode:
                 raise CommandError("the load test failed")
@@ -144,7 +148,8 @@ class Command(BaseCommand):
             stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/healthz")
+        if not wait_for(base + "/healthz"):
+            raise CommandError("gunicorn did not start")
         return server, base
 
     # The phases ---------------------------------------------------------------------------
