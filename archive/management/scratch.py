@@ -4,6 +4,8 @@ commands (bench_search, bench_pages, load_test, lighthouse) and the tests that s
 import os
 import secrets
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -129,3 +131,49 @@ def wait_for(url, attempts=200):
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def collect_static(env):
+    """collectstatic in ``env`` (production storage needs its manifest)."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+class Gunicorn:
+    """``with Gunicorn(env) as url:`` gunicorn in ``env`` on a free port of 127.0.0.1 (sync
+    workers, preloaded), stopped on the way out."""
+
+    def __init__(self, env, workers=2, log=None, options=()):
+        self.env, self.workers, self.log, self.options = env, workers, log, list(options)
+        self.url = f"http://127.0.0.1:{free_port()}"
+
+    def __enter__(self):
+        output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "newsletter.wsgi"]
+            + ["--bind", self.url.removeprefix("http://"), "--workers", str(self.workers)]
+            + ["--no-control-socket", "--preload", *self.options],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        if output is not subprocess.DEVNULL:
+            output.close()  # the child holds its own
+        if not wait_for(self.url + "/healthz"):
+            self.__exit__()
+            raise RuntimeError("gunicorn did not start")
+        return self.url
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

@@ -40,11 +40,11 @@ from django.db import connection, transaction
 from archive.management.scratch import (
     CATEGORIES,
     TAGS,
-    free_port,
+    Gunicorn,
+    collect_static,
     production_env,
     scratch_database,
     synthetic_text,
-    wait_for,
 )
 
 SEED = 20261203
@@ -294,26 +294,8 @@ class Command(BaseCommand):
         with tempfile.TemporaryDirectory() as static_root:
             env = {**os.environ, "STATIC_ROOT": static_root}
             env["REDIS_URL"] = f"redis://127.0.0.1:6379/{REDIS_DB}"
-            subprocess.run(
-                [sys.executable, "manage.py", "collectstatic", "--noinput"],
-                cwd=settings.BASE_DIR,
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "newsletter.wsgi", "--bind"]
-                + [f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket", "--preload"],
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                if not wait_for(base + "/healthz"):
-                    raise CommandError("gunicorn did not start")
+            collect_static(env)
+            with Gunicorn(env) as base:
                 wrk(base + "/healthz", 1)  # warm
                 found = {}
                 for _name, path in pages:
@@ -323,9 +305,6 @@ class Command(BaseCommand):
                     # minimal view just before it.
                     found[("minimal", path)] = wrk(base + "/healthz", seconds)
                     found[path] = wrk(base + path, seconds)
-            finally:
-                server.terminate()
-                server.wait(timeout=10)
         return found
 
     def report(self, pages, uncached, cached):

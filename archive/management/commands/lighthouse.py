@@ -21,7 +21,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.management.scratch import free_port, production_env, wait_for
+from archive.management.scratch import Gunicorn, collect_static, production_env
 
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 CHROME_FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking"
@@ -50,23 +50,8 @@ class Command(BaseCommand):
             env.pop("REDIS_URL", None)
             self.prepare(env, archives, dates)
             pages = self.pick_pages(database)
-            port = free_port()
-            server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "newsletter.wsgi", "--bind"]
-                + [f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket", "--preload"],
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                base = f"http://127.0.0.1:{port}"
-                if not wait_for(base + "/robots.txt"):
-                    raise CommandError("gunicorn did not start")
+            with Gunicorn(env) as base:
                 self.score_all(cli, chromium, base, pages)
-            finally:
-                server.terminate()
-                server.wait(timeout=10)
 
     def manage(self, env, *arguments):
         subprocess.run(
@@ -83,7 +68,7 @@ class Command(BaseCommand):
         sources = archives or [str(Path(settings.BASE_DIR) / "archive" / "demo")]
         extra = ["--dates", dates] if dates else []
         self.manage(env, "import_markdown", *sources, "--publish", "--on-conflict", "skip", *extra)
-        self.manage(env, "collectstatic", "--noinput")
+        collect_static(env)
 
     def pick_pages(self, database):
         """Home, the issue with the most links, the tag with the most links, a search."""

@@ -39,10 +39,10 @@ from django.db import connection
 from archive.management.commands.bench_pages import Command as BenchPages
 from archive.management.scratch import (
     ZH_WORDS,
-    free_port,
+    Gunicorn,
+    collect_static,
     production_env,
     scratch_database,
-    wait_for,
 )
 
 REDIS_DB = 11
@@ -76,16 +76,19 @@ class Command(BaseCommand):
             filler.verbosity = 1
             filler.fill(options["links"])
         paths = self.paths()
+        import redis
+
+        redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).flushdb()
         with tempfile.TemporaryDirectory() as static_root:
-            server, base = self.start_server(static_root)
-            try:
+            env = {**os.environ, "STATIC_ROOT": static_root}
+            env["REDIS_URL"] = f"redis://127.0.0.1:6379/{REDIS_DB}"
+            collect_static(env)
+            log = Path(static_root) / "gunicorn.log"
+            with Gunicorn(env, log=log, options=["--timeout", "30"]) as base:
                 self.load(base, paths, options["seconds"], options["connections"])
                 self.edit_during_load(base, paths, options["connections"])
                 if not options["no_restart"]:
                     self.restart_during_load(base, paths, options["connections"])
-            finally:
-                server.terminate()
-                server.wait(timeout=15)
 
     def run_child(self, options):
         if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -123,34 +126,6 @@ class Command(BaseCommand):
         pages += ["/domains/github.com/", "/domains/arxiv.org/", "/domains/site7.example.com/"]
         pages += [f"/links/{pk}/" for pk in links]
         return pages
-
-    def start_server(self, static_root):
-        env = {**os.environ, "STATIC_ROOT": static_root}
-        env["REDIS_URL"] = f"redis://127.0.0.1:6379/{REDIS_DB}"
-        import redis
-
-        redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).flushdb()
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        port = free_port()
-        log = Path(static_root) / "gunicorn.log"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "newsletter.wsgi", "--bind", f"127.0.0.1:{port}"]
-            + ["--workers", "2", "--no-control-socket", "--preload", "--timeout", "30"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log.open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        if not wait_for(base + "/healthz"):
-            raise CommandError("gunicorn did not start")
-        return server, base
 
     # The phases ---------------------------------------------------------------------------
 
