@@ -11,11 +11,20 @@ from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext
 
+from .models import Link
 from .templatetags.archive_tags import http_url
 
 SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted
 SLUG = "0slug0"
 NUMBER = 987654321
+
+
+def cached_health(link):
+    """The link's LinkHealth when the query selected it (``select_related("health")``),
+    else None: a page never makes a query per link to find it."""
+    if not Link.health.is_cached(link):
+        return None
+    return Link.health.related.get_cached_value(link, default=None)
 
 
 class Addresses:
@@ -59,6 +68,9 @@ class Addresses:
             link.permalink_label = gettext("Permalink: %(title)s") % {"title": link.title}
             link.domain_url = self.domain(link.domain) if link.domain else ""
             link.tag_links = [(name, self.tag(slug)) for name, slug in link.tag_list]
+            health = cached_health(link)
+            link.is_dead = bool(health and health.is_gone(link.url))
+            link.archived_copy = health.archived_url if link.is_dead else ""
             for child in getattr(link, "child_links", ()):
                 child.target = http_url(child.url) if child.url else ""
             if where:

@@ -91,7 +91,9 @@ class IssueFeed(ArchiveFeed):
             .order_by("issue_id", "position")
         )
         links = attach_tags(
-            Link.objects.filter(section__in=sections).order_by("section_id", "position", "pk")
+            Link.objects.filter(section__in=sections)
+            .select_related("health")
+            .order_by("section_id", "position", "pk")
         )
         by_section = {
             key: nest_links(group) for key, group in groupby(links, lambda x: x.section_id)

@@ -39,6 +39,16 @@ def env_int(name, default):
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
+def env_float(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
 def env_list(name, default=()):
     value = os.environ.get(name)
     if value is None:
@@ -193,6 +203,16 @@ OUTBOUND_TIMEOUT = env_int("OUTBOUND_TIMEOUT", 5)
 OUTBOUND_MAX_BYTES = env_int("OUTBOUND_MAX_BYTES", 1_000_000)
 OUTBOUND_USER_AGENT = env_str(
     "OUTBOUND_USER_AGENT", f"Mozilla/5.0 (compatible; {SITE_NAME.replace(' ', '')}/1.0)"
+)
+
+# The link checker (manage.py check_links). A link is "gone" after GONE_AFTER failed checks
+# in a row spanning at least GONE_DAYS days; one bad day never kills it.
+LINKCHECK_GONE_AFTER = env_int("LINKCHECK_GONE_AFTER", 3)
+LINKCHECK_GONE_DAYS = env_float("LINKCHECK_GONE_DAYS", 2)
+LINKCHECK_CONCURRENCY = env_int("LINKCHECK_CONCURRENCY", 8)  # requests at once, overall
+LINKCHECK_HOST_DELAY = env_float("LINKCHECK_HOST_DELAY", 1.0)  # seconds between one host's
+WAYBACK_AVAILABILITY_URL = env_str(
+    "WAYBACK_AVAILABILITY_URL", "https://archive.org/wayback/available"
 )
 
 # Query parameters removed from every URL on its way in, besides the known trackers

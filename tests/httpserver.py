@@ -18,7 +18,7 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(body=False)
 
     def answer(self, body):
-        type(self).seen.append((self.command, self.path, dict(self.headers)))
+        type(self).seen.append((self.command, self.path, dict(self.headers), time.monotonic()))
         route = self.routes.get(self.path.split("?")[0])
         if route is None:
             status, headers, content = 404, {"Content-Type": "text/plain"}, b"not here"

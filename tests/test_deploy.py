@@ -61,3 +61,14 @@ def test_every_variable_in_env_example_is_read_by_the_settings():
     source = (ROOT / "newsletter" / "settings.py").read_text()
     read = set(re.findall(r'env_\w+\("([A-Z_]+)"', source))
     assert set(env_example()) <= read
+
+
+def test_the_checker_runs_check_links_after_the_web_service_has_migrated():
+    services = compose()["services"]
+    checker = services["checker"]
+    assert "manage.py check_links" in checker["command"]
+    assert checker["depends_on"]["web"]["condition"] == "service_healthy"
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert [entry["path"] for entry in checker["env_file"]] == [
+        entry["path"] for entry in services["web"]["env_file"]
+    ]

@@ -216,9 +216,9 @@ def test_exact_query_counts(client, django_assert_num_queries, url, queries):
 def test_link_page_query_count(client, django_assert_num_queries):
     issue = make_issue_with_links(1000, links=10)
     link = Link.objects.filter(section__issue=issue, parent=None).first()
-    # state, link with issue, category and parent; its tags; its children; other appearances;
-    # siblings
-    with django_assert_num_queries(6):
+    # state, link with issue, category, parent and health; its tags; its latest checks; its
+    # children; other appearances; siblings
+    with django_assert_num_queries(7):
         assert client.get(link.get_absolute_url()).status_code == 200
 
 

@@ -49,6 +49,14 @@ def link_card(link, level=3, show_issue=False):
         f'<a class="permalink" href="{escape(link.page_url)}" '
         f'aria-label="{escape(link.permalink_label)}">#</a></p>'
     )
+    if getattr(link, "is_dead", False):
+        parts.append(f'<p class="dead">{escape(gettext("The link is dead"))}')
+        if link.archived_copy:
+            parts.append(
+                f' · <a href="{escape(link.archived_copy)}" rel="noopener nofollow">'
+                f"{escape(gettext('archived copy'))}</a>"
+            )
+        parts.append("</p>")
     if link.annotation_html:
         parts.append(f'<div class="annotation prose">{link.annotation_html}</div>')
     if link.tag_links:

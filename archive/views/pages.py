@@ -37,6 +37,7 @@ Kind = Tally.Kind
 PAGE_SIZE = 30
 ISSUES_PAGE_SIZE = 60
 TAGS_PAGE_SIZE = 300
+CHECKS_SHOWN = 10
 DESCRIPTION_LENGTH = 160
 _IMAGE = re.compile(r'<img[^>]*\ssrc="(https?://[^"]+)"')
 
@@ -75,7 +76,7 @@ def attach_tags(links):
 def newest_links(queryset, order=None):
     """Links newest first with their issue and category. A tag's links are best ordered by
     ``("-taggedlink__rank", "-pk")``: the same order, read from the tag's own index."""
-    queryset = queryset.select_related("section__issue", "section__category")
+    queryset = queryset.select_related("section__issue", "section__category", "health")
     return queryset.order_by(*order) if order else queryset.newest_first()
 
 
@@ -204,7 +205,9 @@ def issue_detail(request, number=None, slug=None):
     issue = get_object_or_404(Issue.objects.visible_to(request.user), **found)
     sections = list(issue.sections.select_related("category").order_by("position"))
     links = attach_tags(
-        Link.objects.filter(section__issue=issue).order_by("section_id", "position", "pk")
+        Link.objects.filter(section__issue=issue)
+        .select_related("health")
+        .order_by("section_id", "position", "pk")
     )
     by_section = {}
     for section_id, group in groupby(links, key=lambda link: link.section_id):
@@ -310,9 +313,11 @@ def domain_detail(request, domain):
 def link_detail(request, pk):
     visible = Link.objects.all() if request.user.is_staff else Link.objects.published()
     link = get_object_or_404(
-        visible.select_related("section__issue", "section__category", "parent"), pk=pk
+        visible.select_related("section__issue", "section__category", "parent", "health"),
+        pk=pk,
     )
-    attach_tags([link])
+    Addresses().present(attach_tags([link]))
+    checks = list(link.checks.order_by("-checked_at", "-pk")[:CHECKS_SHOWN])
     children = list(link.children.order_by("position"))
     # A text entry (a quote, no URL) is featured nowhere else: other text entries share its
     # empty address, not its page.
@@ -340,6 +345,7 @@ def link_detail(request, pk):
             "children": children,
             "appearances": appearances,
             "related": related,
+            "checks": checks,
             "description": summary(link.annotation_html),
         },
     )

@@ -125,7 +125,7 @@ def search(request):
     by_id = {
         link.pk: link
         for link in Link.objects.filter(pk__in=result.ids).select_related(
-            "section__issue", "section__category"
+            "section__issue", "section__category", "health"
         )
     }
     links = Addresses().present(attach_tags([by_id[pk] for pk in result.ids if pk in by_id]), True)

@@ -8,6 +8,7 @@ from django.db import transaction
 from archive.issuemd import ParseError
 from archive.issuemd.parse import ENTRY_STYLES
 from archive.loading import load_issue, undated_publish_dates
+from archive.management.progress import Progress
 from archive.models import Issue
 from archive.sources import (
     DatesError,
@@ -49,31 +50,6 @@ def number_ranges(numbers):
             parts.append(str(start) if start == number else f"{start}-{number}")
             start = None
     return ", ".join(parts)
-
-
-class Progress:
-    """A bar on a terminal; a plain line every tenth of the way otherwise."""
-
-    def __init__(self, stream, total, enabled):
-        self.stream, self.total, self.enabled = stream, total, enabled
-        self.tty = enabled and stream.isatty()
-        self.step = max(total // 10, 1)
-
-    def update(self, done, label):
-        if not self.enabled or not self.total:
-            return
-        if self.tty:
-            width = 30
-            filled = width * done // self.total
-            bar = "#" * filled + "-" * (width - filled)
-            self.stream.write(f"\r[{bar}] {done}/{self.total} {label[-40:]:<40}", ending="")
-            self.stream.flush()
-        elif done % self.step == 0 or done == self.total:
-            self.stream.write(f"{done}/{self.total} files")
-
-    def finish(self):
-        if self.tty:
-            self.stream.write("")
 
 
 class Command(BaseCommand):

@@ -1,0 +1,68 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+from django.utils import timezone
+
+from archive.linkcheck import BATCH, Checker, ensure_rows
+from archive.management.progress import Progress
+from archive.models import LinkHealth
+
+
+class Command(BaseCommand):
+    help = (
+        "Check links, least recently checked first: record their status, tell gone links "
+        "from a bad day, and find archived copies of the gone ones. Several processes may run "
+        "at once on PostgreSQL (each claims its own links); on SQLite, one at a time."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--limit", type=int, help="check at most this many links")
+        parser.add_argument(
+            "--older-than", type=float, metavar="DAYS", help="only links not checked for so long"
+        )
+        parser.add_argument("--domain", help="only links to this domain")
+        parser.add_argument("--progress", action="store_true", help="show a progress bar")
+        parser.add_argument(
+            "--seconds", type=int, default=3600, help="stop after this long (default an hour)"
+        )
+        parser.add_argument("--concurrency", type=int, help="requests at once, overall")
+        parser.add_argument(
+            "--batch",
+            type=int,
+            default=BATCH,
+            help=f"links claimed at a time (default {BATCH}); smaller shares work more evenly "
+            "between processes",
+        )
+        parser.add_argument(
+            "--no-politeness",
+            action="store_true",
+            help="no per-host limit or delay (for your own servers only)",
+        )
+
+    def handle(self, *args, limit, older_than, domain, progress, seconds, **options):
+        if limit is not None and limit < 1:
+            raise CommandError("--limit must be at least 1.")
+        if options["batch"] < 1 or (options["concurrency"] or 1) < 1:
+            raise CommandError("--batch and --concurrency must be at least 1.")
+        older = datetime.timedelta(days=older_than) if older_than is not None else None
+        ensure_rows()
+        due = LinkHealth.objects.exclude(link__url="")
+        if older is not None:
+            due = due.filter(Q(checked_at__isnull=True) | Q(checked_at__lt=timezone.now() - older))
+        if domain:
+            due = due.filter(link__domain=domain.lower())
+        total = due.count() if limit is None else min(limit, due.count())
+        bar = Progress(self.stdout, total, enabled=progress, unit="links")
+        checker = Checker(
+            concurrency=options["concurrency"],
+            polite=not options["no_politeness"],
+            older_than=older,
+            domain=domain.lower() if domain else None,
+            seconds=seconds,
+            batch=options["batch"],
+            progress=lambda done: bar.update(min(done, total), ""),
+        )
+        summary = checker.run(limit)
+        bar.finish()
+        self.stdout.write(self.style.SUCCESS(summary.line()))
