@@ -37,13 +37,17 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # listen()'s backlog: the default 5 drops connections made at once
+
+
 class LocalServer:
     """``with LocalServer(routes) as server:`` serves ``routes`` at ``server.url``."""
 
     def __init__(self, routes):
         self.handler = type("RoutedHandler", (Handler,), {"routes": routes, "seen": []})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self.handler)
-        self.httpd.daemon_threads = True
+        self.httpd = Server(("127.0.0.1", 0), self.handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     @property

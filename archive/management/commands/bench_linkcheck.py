@@ -111,6 +111,11 @@ class Answers(BaseHTTPRequestHandler):
         pass
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # listen()'s backlog: the default 5 drops connections made at once
+
+
 class Command(BaseCommand):
     help = "Links checked per second, politely and not, memory, and verdicts against the truth."
 
@@ -124,9 +129,8 @@ class Command(BaseCommand):
             raise CommandError(f"--hosts must be 1 to 60000 and --links at least {len(MIX)}.")
         port = free_port()
         addresses = [f"127.0.{1 + n // 250}.{1 + n % 250}" for n in range(hosts)]
-        servers = [ThreadingHTTPServer((address, port), Answers) for address in addresses]
+        servers = [Server((address, port), Answers) for address in addresses]
         for server in servers:
-            server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
         database_url, drop = scratch_database("linkcheck")
         folder = Path(tempfile.mkdtemp(prefix="bench-linkcheck-"))
