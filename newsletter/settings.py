@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.syndication",
     "nested_admin",
     "taggit",
+    "ninja",  # the API's docs page (its Swagger UI, served from our own static files)
     "archive",
 ]
 
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "archive.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    "archive.api.middleware.ApiMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -196,6 +198,11 @@ SITE_NAME = env_str("SITE_NAME", "Link Weekly")
 # Readers may suggest links for the inbox at /suggest/ (off unless switched on).
 SUGGESTIONS_ENABLED = env_bool("SUGGESTIONS_ENABLED", False)
 SUGGESTIONS_PER_HOUR = env_int("SUGGESTIONS_PER_HOUR", 5)
+
+# The public API (/api/v1/): requests a minute from one address for anonymous clients, and
+# how many proxies in front of the site append to X-Forwarded-For (0: trust none of it).
+API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 120)
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
 # Requests the site makes itself (archive.outbound): seconds, bytes read at most, and how it
 # names itself. OUTBOUND_ALLOW_LOOPBACK=1 (read at each request) allows 127.0.0.0/8 for tests.

@@ -6,8 +6,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from archive import views
+from archive.api import api as public_api
 from archive.sitemaps import SITEMAPS
-from archive.views import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,7 +16,7 @@ urlpatterns = [
     # a CSRF token in every page would make the reader's pages uncacheable.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
-    path("api/inbox/", api.inbox, name="api_inbox"),
+    path("api/", public_api.urls),
     # For a load balancer: the process answers (nothing else is asked, not even the database).
     path("healthz", views.healthz, name="healthz"),
     path(
