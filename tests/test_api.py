@@ -256,6 +256,7 @@ ENDPOINTS = [
     "/api/v1/links/?q=Link&tag=tag0",
     "/api/v1/links/?category=硬件加速&sort=new",
     "link",
+    "/api/v1/specials/year-end/",
     "/api/v1/categories/",
     "/api/v1/tags/",
     "/api/v1/domains/",
@@ -271,10 +272,13 @@ def count_queries(client, url):
 @pytest.mark.parametrize("url", ENDPOINTS)
 def test_query_count_does_not_grow_with_the_data(client, url):
     issue = make_issue_with_links(1, links=4)
+    special = make_special("year-end", "年终特刊")
     link_url = f"/api/v1/links/{Link.objects.filter(section__issue=issue).first().pk}/"
     target = link_url if url == "link" else url
     small = count_queries(client, target)
     make_issue_with_links(2, links=120, tags_per_link=4)
+    for index in range(30):
+        make_link(special.sections.first(), f"More {index}", f"https://example.com/more/{index}")
     for number in range(3, 40):
         make_issue_with_links(number, links=2)
     assert count_queries(client, target) == small
