@@ -161,21 +161,24 @@ def ensure_rows():
         )
 
 
+def due(checked_before, domain=None):
+    """The links a run may check: with an address, never checked or last checked before
+    ``checked_before``, and to ``domain`` when one is given."""
+    found = LinkHealth.objects.filter(
+        Q(checked_at__isnull=True) | Q(checked_at__lt=checked_before)
+    ).exclude(link__url="")
+    return found.filter(link__domain=domain) if domain else found
+
+
 def claim(size, checked_before, domain=None, now=None):
-    """Link ids to check, least recently checked first, among those never checked or last
-    checked before ``checked_before``, leased to this process: rows that another process
-    holds are skipped, not waited for."""
+    """Link ids to check (``due``), least recently checked first, leased to this process:
+    rows that another process holds are skipped, not waited for."""
     now = now or timezone.now()
     with transaction.atomic():
-        due = (
-            LinkHealth.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=checked_before))
-            .exclude(link__url="")
-        )
-        if domain:
-            due = due.filter(link__domain=domain)
         ids = list(
-            due.order_by(checked_order(), "link_id")
+            due(checked_before, domain)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by(checked_order(), "link_id")
             .select_for_update(skip_locked=True, of=("self",))
             .values_list("link_id", flat=True)[:size]
         )
@@ -329,7 +332,7 @@ class Checker:
         self.polite = polite
         self.older_than, self.domain = older_than, domain
         self.deadline = time.monotonic() + seconds
-        self.progress = progress or (lambda done: None)
+        self.progress = progress  # progress(done, total), or None
         self.batch = batch
 
     def run(self, limit=None):
@@ -344,7 +347,7 @@ class Checker:
             host_delay=self.host_delay,
             concurrency=self.concurrency,
             deadline=self.deadline,
-            progress=self.progress,
+            progress=self.counter(checked_before, limit),
         )
         try:
             while time.monotonic() < self.deadline:
@@ -353,7 +356,8 @@ class Checker:
                     ids = claim(size, checked_before, self.domain) if size > 0 else []
                     claimed.update(ids)
                     exhausted = not ids or (limit is not None and len(claimed) >= limit)
-                    visits.add(Link.objects.filter(pk__in=ids).values_list("pk", "url"))
+                    if ids:
+                        visits.add(Link.objects.filter(pk__in=ids).values_list("pk", "url"))
                 if results := visits.collect(timeout=0.5):
                     self.record(results, summary)
                     finished.update(results)
@@ -368,6 +372,15 @@ class Checker:
         release(unreached)
         summary.left = len(unreached)
         return summary
+
+    def counter(self, checked_before, limit):
+        """What the workers call after each visit: ``progress(done, total)``, the total
+        counted once, and only when someone watches."""
+        if self.progress is None:
+            return lambda done: None
+        total = due(checked_before, self.domain).count()
+        total = total if limit is None else min(limit, total)
+        return lambda done: self.progress(min(done, total), total)
 
     def record(self, results, summary):
         """Write a batch's outcomes, and look up archived copies of links newly gone."""

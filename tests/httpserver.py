@@ -4,7 +4,9 @@ of the request handler returning (status, headers, body)."""
 import contextlib
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from archive.management.scratch import LocalHTTPServer
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -37,17 +39,12 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # listen()'s backlog: the default 5 drops connections made at once
-
-
 class LocalServer:
     """``with LocalServer(routes) as server:`` serves ``routes`` at ``server.url``."""
 
     def __init__(self, routes):
         self.handler = type("RoutedHandler", (Handler,), {"routes": routes, "seen": []})
-        self.httpd = Server(("127.0.0.1", 0), self.handler)
+        self.httpd = LocalHTTPServer(("127.0.0.1", 0), self.handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     @property

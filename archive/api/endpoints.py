@@ -2,7 +2,6 @@
 lists read their page only, counts come from the tallies (archive.tallies), tags are read in
 one query a page (``attach_tags``)."""
 
-from itertools import groupby
 from typing import Literal
 
 from django.http import Http404
@@ -15,7 +14,7 @@ from .. import tallies
 from ..addresses import Addresses
 from ..models import Category, Issue, Link, Tally, newest_date, newest_number
 from ..search import engine, tokens
-from ..views.pages import attach_tags, categories_with_counts, nest_links
+from ..views.pages import also_featured, attach_tags, categories_with_counts, issue_contents
 from . import schemas
 
 Kind = Tally.Kind
@@ -169,17 +168,7 @@ def special(request, slug: str = Path(..., max_length=100)):
 
 
 def whole_issue(request, found):
-    sections = list(found.sections.select_related("category").order_by("position"))
-    links = attach_tags(
-        Link.objects.filter(section__issue=found)
-        .select_related("health")
-        .order_by("section_id", "position", "pk")
-    )
-    Addresses().present(links)
-    by_section = {
-        section_id: nest_links(group)
-        for section_id, group in groupby(links, key=lambda link: link.section_id)
-    }
+    sections, _links = issue_contents(found, Addresses())
     return {
         **issue_summary(request, found),
         "lede_heading": found.lede_heading,
@@ -195,7 +184,7 @@ def whole_issue(request, found):
                         **link_fields(request, link),
                         "children": [child_fields(child) for child in link.child_links],
                     }
-                    for link in by_section.get(section.pk, [])
+                    for link in section.top_links
                 ],
             }
             for section in sections
@@ -295,15 +284,6 @@ def link(request, link_id: int = Path(..., ge=1, le=MAX_ID)):
     if found is None:
         raise Http404("No published link with that id.")
     Addresses().present(attach_tags([found]))
-    appearances = []
-    if found.normalized_url:
-        appearances = (
-            Link.objects.published()
-            .filter(normalized_url=found.normalized_url)
-            .exclude(pk=found.pk)
-            .select_related("section__issue", "section__category")
-            .newest_first()[:APPEARANCES]
-        )
     return {
         **found_link(request, found),
         "children": [child_fields(child) for child in found.children.order_by("position")],
@@ -313,7 +293,7 @@ def link(request, link_id: int = Path(..., ge=1, le=MAX_ID)):
                 "issue": issue_ref(request, other.section.issue),
                 "category": category_ref(other.section.category),
             }
-            for other in appearances
+            for other in also_featured(found, APPEARANCES)
         ],
     }
 

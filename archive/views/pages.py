@@ -199,23 +199,47 @@ def neighbours(issue):
     return previous, following
 
 
-def issue_detail(request, number=None, slug=None):
-    """A numbered issue at /issues/<number>/, a special one at /specials/<slug>/."""
-    found = {"number": number} if slug is None else {"number": None, "slug": slug}
-    issue = get_object_or_404(Issue.objects.visible_to(request.user), **found)
+def issue_contents(issue, addresses):
+    """(sections in order, each with its ``top_links`` nested, and every link of the issue,
+    presented by ``addresses``): three queries, tags included."""
     sections = list(issue.sections.select_related("category").order_by("position"))
     links = attach_tags(
         Link.objects.filter(section__issue=issue)
         .select_related("health")
         .order_by("section_id", "position", "pk")
     )
-    by_section = {}
-    for section_id, group in groupby(links, key=lambda link: link.section_id):
-        by_section[section_id] = nest_links(group)
-    addresses = Addresses()
+    by_section = {
+        section_id: nest_links(group)
+        for section_id, group in groupby(links, key=lambda link: link.section_id)
+    }
     addresses.present(links)
     for section in sections:
         section.top_links = by_section.get(section.pk, [])
+    return sections, links
+
+
+def also_featured(link, size=20):
+    """The other published links to the same address, newest first, with their issue and
+    category. A text entry (a quote, no URL) is featured nowhere else: other text entries
+    share its empty address, not its page."""
+    if not link.normalized_url:
+        return []
+    return (
+        Link.objects.published()
+        .filter(normalized_url=link.normalized_url)
+        .exclude(pk=link.pk)
+        .select_related("section__issue", "section__category")
+        .newest_first()[:size]
+    )
+
+
+def issue_detail(request, number=None, slug=None):
+    """A numbered issue at /issues/<number>/, a special one at /specials/<slug>/."""
+    found = {"number": number} if slug is None else {"number": None, "slug": slug}
+    issue = get_object_or_404(Issue.objects.visible_to(request.user), **found)
+    addresses = Addresses()
+    sections, links = issue_contents(issue, addresses)
+    for section in sections:
         section.category_url = addresses.category(section.category.slug)
     previous, following = neighbours(issue)
     description = summary(issue.lede_html) or ", ".join(
@@ -319,17 +343,7 @@ def link_detail(request, pk):
     Addresses().present(attach_tags([link]))
     checks = list(link.checks.order_by("-checked_at", "-pk")[:CHECKS_SHOWN])
     children = list(link.children.order_by("position"))
-    # A text entry (a quote, no URL) is featured nowhere else: other text entries share its
-    # empty address, not its page.
-    appearances = []
-    if link.normalized_url:
-        appearances = (
-            Link.objects.published()
-            .filter(normalized_url=link.normalized_url)
-            .exclude(pk=link.pk)
-            .select_related("section__issue", "section__category")
-            .newest_first()[:20]
-        )
+    appearances = also_featured(link)
     related = (
         visible.filter(section=link.section_id, parent=None)
         .exclude(pk=link.pk)

@@ -28,13 +28,18 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.management.scratch import free_port, production_env, scratch_database
+from archive.management.scratch import (
+    LocalHTTPServer,
+    free_port,
+    production_env,
+    scratch_database,
+)
 
 # (kind, share of the links, the verdict it calls for after three checks over two days)
 MIX = [
@@ -111,11 +116,6 @@ class Answers(BaseHTTPRequestHandler):
         pass
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # listen()'s backlog: the default 5 drops connections made at once
-
-
 class Command(BaseCommand):
     help = "Links checked per second, politely and not, memory, and verdicts against the truth."
 
@@ -129,7 +129,7 @@ class Command(BaseCommand):
             raise CommandError(f"--hosts must be 1 to 60000 and --links at least {len(MIX)}.")
         port = free_port()
         addresses = [f"127.0.{1 + n // 250}.{1 + n % 250}" for n in range(hosts)]
-        servers = [Server((address, port), Answers) for address in addresses]
+        servers = [LocalHTTPServer((address, port), Answers) for address in addresses]
         for server in servers:
             threading.Thread(target=server.serve_forever, daemon=True).start()
         database_url, drop = scratch_database("linkcheck")

@@ -1,12 +1,9 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
-from django.utils import timezone
 
-from archive.linkcheck import BATCH, Checker, ensure_rows
+from archive.linkcheck import BATCH, Checker
 from archive.management.progress import Progress
-from archive.models import LinkHealth
 
 
 class Command(BaseCommand):
@@ -46,14 +43,13 @@ class Command(BaseCommand):
         if options["batch"] < 1 or (options["concurrency"] or 1) < 1:
             raise CommandError("--batch and --concurrency must be at least 1.")
         older = datetime.timedelta(days=older_than) if older_than is not None else None
-        ensure_rows()
-        due = LinkHealth.objects.exclude(link__url="")
-        if older is not None:
-            due = due.filter(Q(checked_at__isnull=True) | Q(checked_at__lt=timezone.now() - older))
-        if domain:
-            due = due.filter(link__domain=domain.lower())
-        total = due.count() if limit is None else min(limit, due.count())
-        bar = Progress(self.stdout, total, enabled=progress, unit="links")
+        bars = []
+
+        def show(done, total):
+            if not bars:
+                bars.append(Progress(self.stdout, total, enabled=True, unit="links"))
+            bars[0].update(done, "")
+
         checker = Checker(
             concurrency=options["concurrency"],
             polite=not options["no_politeness"],
@@ -61,8 +57,9 @@ class Command(BaseCommand):
             domain=domain.lower() if domain else None,
             seconds=seconds,
             batch=options["batch"],
-            progress=lambda done: bar.update(min(done, total), ""),
+            progress=show if progress else None,
         )
         summary = checker.run(limit)
-        bar.finish()
+        for bar in bars:
+            bar.finish()
         self.stdout.write(self.style.SUCCESS(summary.line()))
