@@ -7,12 +7,44 @@ two agree."""
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext
 
 from .models import Link
 from .templatetags.archive_tags import http_url
+
+
+def absolute(request, path):
+    """``path`` as an absolute address: on ``SITE_URL`` when it is set, else on the scheme
+    and host the request came by (one of ALLOWED_HOSTS)."""
+    if settings.SITE_URL:
+        return settings.SITE_URL + path
+    return request.build_absolute_uri(path)
+
+
+class OnSiteUrl:
+    """A request as if it had come to ``SITE_URL``: for Django's own views that make absolute
+    addresses from the request's host (the feeds' links and ids)."""
+
+    def __init__(self, request):
+        self._request = request
+        self._scheme, _, self._host = settings.SITE_URL.partition("://")
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+    def get_host(self):
+        return self._host
+
+    def is_secure(self):
+        return self._scheme == "https"
+
+
+def on_site_url(request):
+    return OnSiteUrl(request) if settings.SITE_URL else request
+
 
 SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted
 SLUG = "0slug0"

@@ -2,9 +2,10 @@
 
 A page is stored with the version it was rendered at (archive.tallies bumps the version on
 every change readers could see) and served while that version is current: one cache round
-trip fetches the page and the version together. Editors, and anyone with a session, always
-get a fresh page. Responses carry an ETag and Last-Modified (so browsers and feed readers get
-304s) and a Cache-Control that lets a CDN or reverse proxy hold them briefly.
+trip fetches the page and the version together. Signed-in editors always get a fresh page;
+everyone else, whatever cookies they send, the cached one. Responses carry an ETag and
+Last-Modified (so browsers and feed readers get 304s) and a Cache-Control that lets a CDN or
+reverse proxy hold them briefly.
 
 If the cache is unreachable the site serves every page uncached and logs it, trying the cache
 again a few seconds later.
@@ -16,6 +17,7 @@ import logging
 import time
 
 from django.conf import settings
+from django.contrib import auth
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpResponse
@@ -24,6 +26,7 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import http_date
 
 from . import tallies
+from .models import may_preview
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +114,23 @@ def shared_cache_control():
 
 
 def page_key(request):
-    digest = hashlib.sha1(request.get_full_path().encode()).hexdigest()
+    """A page's key: its scheme, host and path, in its language. A page names its own
+    absolute address (canonical, feeds, sharing cards), so one rendered for one allowed host
+    is never served for another."""
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha1(address.encode()).hexdigest()
     return f"archive:page:{translation.get_language()}:{digest}"
 
 
-def has_session(request):
-    return settings.SESSION_COOKIE_NAME in request.COOKIES
+def is_editor(request):
+    """Whether the request comes from a signed-in editor, who sees drafts and banners and so
+    always gets a fresh page (models.may_preview). A session cookie alone proves nothing: a
+    made-up one costs one lookup of the session and is served like any reader's request."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    if not hasattr(request, "_cached_user"):  # shared with AuthenticationMiddleware
+        request._cached_user = auth.get_user(request)
+    return may_preview(request._cached_user)
 
 
 class PageCacheMiddleware:
@@ -130,7 +144,7 @@ class PageCacheMiddleware:
         if not getattr(request, "reader_page", False):
             return self.get_response(request)
         enabled = settings.PAGE_CACHE_SECONDS > 0
-        if has_session(request):
+        if is_editor(request):
             current_state(None, use_cache=False)  # what is due goes live for editors too
             response = self.get_response(request)
             add_never_cache_headers(response)  # an editor's view: drafts, banners

@@ -3,6 +3,7 @@ from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.translation import gettext
 
+from .addresses import absolute
 from .middleware import READER_NAMESPACE
 
 # Query parameters that are part of what a page is (the rest, like a facet toggle's, are not).
@@ -51,12 +52,11 @@ def site(request):
         context["translations"] = _translations(path, query, current)
         return context
     query = _query(request, match.url_name)
-    context["canonical_url"] = request.build_absolute_uri(request.path + query)
+    context["canonical_url"] = absolute(request, request.path + query)
     context["translations"] = _translations(request.path, query, current)
     context["hreflang_alternates"] = [
-        (lang, request.build_absolute_uri(url))
-        for _code, _name, url, lang in context["translations"]
-    ] + [("x-default", request.build_absolute_uri(context["translations"][0][2]))]
+        (lang, absolute(request, url)) for _code, _name, url, lang in context["translations"]
+    ] + [("x-default", absolute(request, context["translations"][0][2]))]
     return context
 
 

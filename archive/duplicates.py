@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from .addresses import absolute
 from .models import InboxItem, Issue, Link
 from .urlnorm import normalize_url
 
@@ -27,7 +28,7 @@ class Appearance:
         return Issue(number=self.number, slug=self.slug).label
 
     def as_json(self, request=None):
-        url = request.build_absolute_uri(self.url) if request else self.url
+        url = absolute(request, self.url) if request else self.url
         return {"number": self.number, "url": url, "published": self.published}
 
 

@@ -21,7 +21,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
-from .addresses import Addresses
+from .addresses import Addresses, absolute, on_site_url
 from .markup import sanitize_html
 from .models import Category, CategoryAlias, Issue, Link, Section
 from .views.pages import attach_tags, nest_links, newest_links, summary
@@ -53,6 +53,9 @@ class Subject:
 class ArchiveFeed(Feed):
     feed_type = AtomWithContent
 
+    def get_feed(self, obj, request):
+        return super().get_feed(obj, on_site_url(request))  # its links on SITE_URL, if set
+
     def link(self, subject):
         return subject.link
 
@@ -80,7 +83,7 @@ class IssueFeed(ArchiveFeed):
             Issue.objects.published().order_by("-published_at", "-number")[:ISSUES_IN_FEED]
         )
         subject = Subject(
-            base=request.build_absolute_uri("/"),
+            base=absolute(request, "/"),
             title=settings.SITE_NAME,
             link=reverse("archive:home"),
             items=issues,
@@ -154,9 +157,7 @@ class LinkFeed(ArchiveFeed):
         Addresses().present(items, where=True)
         if not items and self.empty_is_404:
             raise Http404("Nothing published here.")
-        subject = Subject(
-            base=request.build_absolute_uri("/"), title=title, link=link, obj=obj, items=items
-        )
+        subject = Subject(base=absolute(request, "/"), title=title, link=link, obj=obj, items=items)
         for item in items:
             issue = item.section.issue
             # Known by its link page, a stable address even when the target moves.
@@ -168,7 +169,7 @@ class LinkFeed(ArchiveFeed):
         return subject
 
     def item_link(self, link):
-        return link.url or link.get_absolute_url()
+        return link.target or link.get_absolute_url()
 
     def item_guid(self, link):
         return link.feed_guid
@@ -187,8 +188,6 @@ class LinkFeed(ArchiveFeed):
 
 
 class CategoryFeed(LinkFeed):
-    empty_is_404 = False  # a category exists before its first link
-
     def subject(self, slug):
         category = Category.objects.filter(slug=slug).first()
         if category is None:  # merged into another: follow it

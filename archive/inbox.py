@@ -5,10 +5,11 @@ and turning items into links of a draft issue."""
 from django.core import signing
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from . import duplicates, outbound, tallies
-from .models import InboxItem, Link, Section
+from .models import BookmarkletKey, InboxItem, Link, Section
 
 BOOKMARKLET_SALT = "archive.inbox.bookmarklet"
 
@@ -43,15 +44,41 @@ def add_items_to_issue(items, issue, category):
     return created
 
 
-def bookmarklet_key(user):
-    return signing.dumps(user.pk, salt=BOOKMARKLET_SALT)
+def bookmarklet_key(user, renew=False):
+    """``user``'s bookmarklet key (models.BookmarkletKey): made on first use, made anew when
+    it expired or ``renew`` is asked (any earlier key then stops working). None once they
+    revoked it, until they ask for a new one."""
+    row = BookmarkletKey.objects.filter(user=user).first()
+    if row is not None and row.is_revoked and not renew:
+        return None
+    if row is None or renew or row.is_expired:
+        row = row or BookmarkletKey(user=user)
+        row.renew().save()
+    # Signed without a timestamp: the same key each time the page shows it (the row says
+    # when it expires).
+    return signing.Signer(salt=BOOKMARKLET_SALT).sign_object([user.pk, row.nonce])
+
+
+def revoke_bookmarklet_key(user):
+    """``user``'s key stops working, and none is made until they ask: their bookmarklet
+    asks to confirm every save."""
+    now = timezone.now()
+    BookmarkletKey.objects.update_or_create(
+        user=user, defaults={"nonce": "", "created_at": now, "expires_at": now}
+    )
 
 
 def bookmarklet_user(key):
+    """The id of the user whose live key ``key`` is (its use recorded), or None."""
     try:
-        return signing.loads(key, salt=BOOKMARKLET_SALT)
-    except signing.BadSignature:
+        user_id, nonce = signing.Signer(salt=BOOKMARKLET_SALT).unsign_object(key)
+    except (signing.BadSignature, TypeError, ValueError):
         return None
+    now = timezone.now()
+    if not nonce:
+        return None
+    live = BookmarkletKey.objects.filter(user_id=user_id, nonce=nonce, expires_at__gt=now)
+    return user_id if live.update(last_used_at=now) else None
 
 
 def save_to_inbox(

@@ -3,6 +3,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q, Value
@@ -16,12 +17,27 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from .issuemd import default_title
+from .issuemd.parse import url_problem
 from .markup import render_markdown
 from .urlnorm import clean_url, domain_of, normalize_url
 
 http_url_validator = URLValidator(
     schemes=["http", "https"], message=_("Enter an http:// or https:// address.")
 )
+
+
+def http_only(field, blank=True):
+    """A database check that ``field`` holds an http(s) address (or nothing, when ``blank``):
+    a shell or a bulk write cannot store a javascript: or data: URL either."""
+    allowed = Q(**{f"{field}__istartswith": "http://"}) | Q(**{f"{field}__istartswith": "https://"})
+    return allowed | Q(**{field: ""}) if blank else allowed
+
+
+def refuse_unsafe_url(url, field="url"):
+    """Raise ValidationError unless ``url`` is empty or an http(s) address with a host: what
+    save() checks, so that writing past the forms fails with a clear message."""
+    if url and url_problem(url):
+        raise ValidationError({field: http_url_validator.message})
 
 
 class HttpURLField(models.URLField):
@@ -46,6 +62,12 @@ def unicode_slug(text, taken=()):
     return slug
 
 
+def tag_slug_of_symbols(name):
+    """The slug of a tag whose name has no letter or digit to slugify: stable, unique by
+    name (names are unique)."""
+    return "tag-" + hashlib.sha1(name.encode()).hexdigest()[:10]
+
+
 # Orders that put numbered issues before specials and dated before undated, spelled without
 # NULLS LAST so that SQLite can index them as PostgreSQL does (it takes NULLS LAST in a query,
 # not in an index).
@@ -61,13 +83,26 @@ def newest_date(prefix=""):
     return Coalesce(f"{prefix}date", Value(NO_DATE)).desc()
 
 
+# Who may see what is not yet published (drafts, scheduled issues and their links): whoever
+# may view issues in the admin (the editors group, superusers). Being staff is not enough.
+PREVIEW_PERMISSION = "archive.view_issue"
+
+
+def may_preview(user):
+    """Whether ``user`` sees unpublished issues and their links. The one place that decides
+    it: pages, the page cache, the API and the admin's helpers all ask here."""
+    return bool(
+        user is not None and getattr(user, "is_active", False) and user.has_perm(PREVIEW_PERMISSION)
+    )
+
+
 class IssueQuerySet(models.QuerySet):
     def published(self, now=None):
         return self.filter(published_at__lte=now or timezone.now())
 
     def visible_to(self, user):
-        """Readers see published issues; editors also see drafts and scheduled ones."""
-        return self if user.is_staff else self.published()
+        """Readers see published issues; editors (may_preview) also drafts and scheduled."""
+        return self if may_preview(user) else self.published()
 
 
 class Issue(models.Model):
@@ -235,12 +270,17 @@ class Section(models.Model):
             models.UniqueConstraint(
                 fields=["issue", "position"], name="section_unique_position_in_issue"
             ),
+            models.CheckConstraint(
+                condition=http_only("heading_url"), name="section_heading_url_http"
+            ),
         ]
 
     def __str__(self):
         return f"{self.category} · {self.issue}"
 
     def save(self, *args, **kwargs):
+        self.heading_url = self.heading_url.strip()
+        refuse_unsafe_url(self.heading_url, "heading_url")
         self.note_html = render_markdown(self.note)
         super().save(*args, **kwargs)
 
@@ -302,6 +342,10 @@ def tags_by_link(link_ids):
 class LinkQuerySet(models.QuerySet):
     def published(self, now=None):
         return self.filter(section__issue__published_at__lte=now or timezone.now())
+
+    def visible_to(self, user):
+        """Readers see published links; editors (may_preview) also unpublished ones."""
+        return self if may_preview(user) else self.published()
 
     def newest_first(self):
         """Newest issue first, each in its own order (link_rank)."""
@@ -365,6 +409,7 @@ class Link(models.Model):
                 condition=Q(parent__isnull=False),
                 name="link_unique_position_under_parent",
             ),
+            models.CheckConstraint(condition=http_only("url"), name="link_url_http"),
         ]
         indexes = [
             # /domains/<domain>/: every link from one domain, newest first.
@@ -388,6 +433,7 @@ class Link(models.Model):
         if self.parent_id and self.parent is not None:
             self.section_id = self.parent.section_id
         typed = self.url.strip()
+        refuse_unsafe_url(typed)
         self.url = clean_url(typed)
         if self.url != typed:
             self.written_url = typed
@@ -582,11 +628,18 @@ class InboxItem(models.Model):
             # The inbox list: what waits, newest first.
             models.Index(F("status"), F("created_at").desc(), name="inboxitem_status_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=http_only("url", blank=False), name="inboxitem_url_http"
+            ),
+        ]
 
     def __str__(self):
         return self.title or self.url
 
     def save(self, *args, **kwargs):
+        self.url = self.url.strip()
+        refuse_unsafe_url(self.url or "-")
         self.url = clean_url(self.url)
         self.normalized_url = normalize_url(self.url)
         super().save(*args, **kwargs)
@@ -649,6 +702,49 @@ class ApiToken(models.Model):
         if token is not None:
             cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token
+
+
+class BookmarkletKey(models.Model):
+    """An editor's bookmarklet key: what tells their click on the bookmarklet from another
+    site opening the save address (which also needs the editor's session). The key is the
+    editor's id and this row's nonce, signed with SECRET_KEY, so the bookmarklet page can show
+    it again; a new nonce (rotate) or no row (revoke) makes the old key worthless at once, and
+    it expires ``BOOKMARKLET_KEY_DAYS`` after it was made."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="bookmarklet_key",
+        verbose_name=_("user"),
+    )
+    nonce = models.CharField(max_length=43, editable=False)
+    created_at = models.DateTimeField(_("made"))
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bookmarklet key")
+        verbose_name_plural = _("bookmarklet keys")
+        ordering = ["user"]
+
+    def __str__(self):
+        return f"bookmarklet key of {self.user}"
+
+    def renew(self, now=None):
+        """A new nonce and expiry (unsaved): every key made before stops working."""
+        now = now or timezone.now()
+        self.nonce = secrets.token_urlsafe(32)
+        self.created_at = now
+        self.expires_at = now + datetime.timedelta(days=settings.BOOKMARKLET_KEY_DAYS)
+        return self
+
+    @property
+    def is_expired(self):
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_revoked(self):
+        return not self.nonce
 
 
 class CategoryAlias(models.Model):

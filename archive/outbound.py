@@ -14,6 +14,7 @@ raises ``FetchFailed``. Either way nothing about the target's content is claimed
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import os
 import socket
@@ -26,6 +27,11 @@ from django.conf import settings
 
 REDIRECTS = (301, 302, 303, 307, 308)
 LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+# Special-purpose blocks that older releases of Python's ipaddress call global: IETF protocol
+# assignments (192.0.0.0/24: the dummy address, PCP and TURN anycast), none a web page's.
+NOT_GLOBAL = (ipaddress.ip_network("192.0.0.0/24"),)
 
 
 class Refused(Exception):
@@ -62,15 +68,39 @@ def loopback_allowed():
     return os.environ.get("OUTBOUND_ALLOW_LOOPBACK", "").strip().lower() in {"1", "true", "yes"}
 
 
+def embedded_ipv4(ip):
+    """The IPv4 addresses an IPv6 address carries and would reach: IPv4-mapped
+    (``::ffff:a.b.c.d``), IPv4-compatible (``::a.b.c.d``), NAT64 (``64:ff9b::/96`` and the
+    local ``64:ff9b:1::/48``), 6to4 (``2002::/16``) and Teredo (server and client)."""
+    if ip.version != 6:
+        return []
+    found = []
+    if ip.ipv4_mapped:
+        found.append(ip.ipv4_mapped)
+    if ip in IPV4_COMPATIBLE and int(ip) > 1:  # not :: or ::1, which are IPv6's own
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))  # refused in any case
+    if any(ip in network for network in NAT64):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    return found
+
+
 def address_allowed(address):
-    """Whether the site may connect to this IP address: a globally routable one only."""
+    """Whether the site may connect to this IP address: a globally routable one only, and
+    never one that carries a private, loopback or otherwise local IPv4 address inside it."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if getattr(ip, "ipv4_mapped", None):
-        ip = ip.ipv4_mapped
+    if ip.version == 6 and ip in IPV4_COMPATIBLE:
+        return False  # ::a.b.c.d: deprecated, routed nowhere on the internet (nor :: and ::1)
+    inner = embedded_ipv4(ip)
+    if inner:
+        return all(address_allowed(str(v4)) for v4 in inner)
     if ip.version == 4 and ip in LOOPBACK_V4:
         return loopback_allowed()
-    if ip.version == 6 and ip.sixtofour is not None:
-        return address_allowed(str(ip.sixtofour))
+    if any(ip in network for network in NOT_GLOBAL if network.version == ip.version):
+        return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -174,6 +204,12 @@ class PageSummary:
     description: str = ""
 
 
+def title_text(element):
+    """A <title>'s text as a browser reads it: what is written between its tags, markup and
+    all (the element holds text only; Python's parser makes tags of a ``<`` in it)."""
+    return html.unescape(element.decode_contents())
+
+
 def page_summary(url):
     """The title and description a page gives of itself (Open Graph first, then <title> and
     the description meta), for an editor. Refused and FetchFailed pass through."""
@@ -192,7 +228,7 @@ def page_summary(url):
                 return tag["content"]
         return ""
 
-    title = meta("og:title", "twitter:title") or (soup.title.string if soup.title else "") or ""
+    title = meta("og:title", "twitter:title") or (title_text(soup.title) if soup.title else "")
     summary.title = " ".join(title.split())[:300]
     description = meta("og:description", "twitter:description", "description")
     summary.description = " ".join(description.split())[:1000]

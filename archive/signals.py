@@ -5,14 +5,22 @@ updated (feeds and the sitemap say when a page last changed).
 Bulk writers (the Markdown loader, admin actions using ``QuerySet.update()``) send no signals:
 they call ``archive.tallies.schedule`` and the search index themselves."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 from taggit.models import Tag
 
 from . import tallies
-from .models import Category, Issue, IssueTally, Link, Section, TaggedLink
+from .models import Category, Issue, IssueTally, Link, Section, TaggedLink, tag_slug_of_symbols
 from .search.index import is_deferred, schedule, schedule_issues
+
+
+@receiver(pre_save, sender=Tag)
+def tag_has_a_slug(sender, instance, **kwargs):
+    """A tag of symbols only (``"><``, ``!!``) slugifies to nothing, and a page without an
+    address breaks every page that links to it: it gets one made from its name."""
+    if not instance.slug:
+        instance.slug = tag_slug_of_symbols(instance.name)
 
 
 def touch_issues(link_ids):

@@ -7,6 +7,7 @@ tallies) and writes each one out once per language."""
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import CharField, Exists, Max, OuterRef
 from django.db.models.functions import Cast
 from django.urls import reverse
@@ -23,6 +24,12 @@ Kind = Tally.Kind
 class ReaderSitemap(Sitemap):
     limit = 5000  # items a page, each written once per language
     tally = None  # (kind, key) of the tally that counts the items
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        if settings.SITE_URL:  # the site's own address, whatever host was asked
+            protocol, _, domain = settings.SITE_URL.partition("://")
+            return self._urls(page, protocol, domain)
+        return super().get_urls(page, site, protocol)
 
     @property
     def paginator(self):
@@ -103,6 +110,16 @@ class LinkSitemap(ReaderSitemap):
 
     def items(self):
         return Link.objects.published().only("pk").order_by("pk")
+
+
+def index(request, **kwargs):
+    """Django's sitemap index, its entries on SITE_URL when that is set."""
+    response = sitemap_views.index(request, **kwargs)
+    if settings.SITE_URL:
+        asked = f"{request.scheme}://{request.get_host()}"
+        for entry in response.context_data["sitemaps"]:
+            entry.location = settings.SITE_URL + entry.location.removeprefix(asked)
+    return response
 
 
 SITEMAPS = {

@@ -16,7 +16,7 @@ from collections import Counter
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import CharField, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import CharField, Exists, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -227,6 +227,13 @@ def with_counts(queryset, kind, key=None):
     key = key if key is not None else Cast(OuterRef("pk"), output_field=CharField())
     tally = Tally.objects.filter(kind=kind, key=key).values("count")[:1]
     return queryset.annotate(link_count=Coalesce(Subquery(tally), 0))
+
+
+def counted(queryset, kind):
+    """The rows of ``queryset`` (categories, tags) that some published link counts for:
+    those readers know of. One known only from drafts or scheduled issues is not among them."""
+    tally = Tally.objects.filter(kind=kind, key=Cast(OuterRef("pk"), output_field=CharField()))
+    return queryset.filter(Exists(tally))
 
 
 class TalliedPaginator(Paginator):

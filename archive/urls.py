@@ -16,7 +16,7 @@ class UnicodeSlugConverter:
 
 
 class DomainConverter:
-    regex = r"[^/\s]+"
+    regex = r"[^/\s\x00-\x1f\x7f]+"  # no controls: PostgreSQL takes no NUL in a query
 
     def to_python(self, value):
         return value.lower()

@@ -5,6 +5,7 @@ Without any, the site runs on a local SQLite file; DEBUG must be switched on exp
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -82,12 +83,14 @@ INSTALLED_APPS = [
     "django.contrib.syndication",
     "nested_admin",
     "taggit",
+    "csp",
     "ninja",  # the API's docs page (its Swagger UI, served from our own static files)
     "archive",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "archive.middleware.LanguageMiddleware",
@@ -195,9 +198,20 @@ TAGGIT_CASE_INSENSITIVE = True
 
 SITE_NAME = env_str("SITE_NAME", "Link Weekly")
 
+# The site's own address (https://news.example.com): absolute addresses on pages, in feeds,
+# sitemaps and the API are made on it, whatever host a request named. Empty: the request's.
+SITE_URL = env_str("SITE_URL").strip().rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[^/\s?#]+", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be a scheme and a host, like https://news.example.com, not {SITE_URL!r}."
+    )
+
 # Readers may suggest links for the inbox at /suggest/ (off unless switched on).
 SUGGESTIONS_ENABLED = env_bool("SUGGESTIONS_ENABLED", False)
 SUGGESTIONS_PER_HOUR = env_int("SUGGESTIONS_PER_HOUR", 5)
+
+# Days an editor's bookmarklet key works before the bookmarklet page makes a new one.
+BOOKMARKLET_KEY_DAYS = env_int("BOOKMARKLET_KEY_DAYS", 90)
 
 # The public API (/api/v1/): requests a minute from one address for anonymous clients, and
 # how many proxies in front of the site append to X-Forwarded-For (0: trust none of it).
@@ -239,6 +253,27 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every response, the admin's and the API's docs page
+# too: scripts and styles from this site's own files only (no inline script or style, no
+# eval), images also from elsewhere (annotations show them), nothing framed, no plugins, forms
+# posted here only. CSP_REPORT_URI sends browsers' reports of what it blocked.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "https:", "http:", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if env_str("CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env_str("CSP_REPORT_URI")]
 
 LOGGING = {
     "version": 1,

@@ -55,3 +55,22 @@ def tallies_at_once(request, monkeypatch):
     would. Tests marked ``on_commit`` keep the real behaviour."""
     if "on_commit" not in request.keywords:
         monkeypatch.setattr("archive.tallies._on_commit", lambda callback: callback())
+
+
+@pytest.fixture
+def page(live_server):
+    """A page in real Chromium (tests/browser.py), under the site's Content-Security-Policy."""
+    from tests.browser import browser_page
+
+    with browser_page(live_server) as page:
+        yield page
+
+
+@pytest.fixture
+def audit_page(live_server):
+    """A page that lets the test inject scripts of its own (axe-core), which the site's
+    Content-Security-Policy rightly refuses as inline scripts."""
+    from tests.browser import browser_page
+
+    with browser_page(live_server, bypass_csp=True) as page:
+        yield page

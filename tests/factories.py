@@ -43,7 +43,7 @@ def make_link(section, title="A link", url=None, *, position=None, tags=(), pare
         parent=parent,
         position=position,
         title=title,
-        url=url or f"https://example.com/{title.replace(' ', '-').lower()}",
+        url=f"https://example.com/{title.replace(' ', '-').lower()}" if url is None else url,
         **fields,
     )
     if tags:

@@ -6,47 +6,16 @@ installed, unless REQUIRE_BROWSER=1 (as in CI), where a missing browser is a fai
 
 import datetime
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from archive.models import Category, Issue
+from tests.browser import browser_marks
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-pytestmark = [pytest.mark.browser]
-
-if not os.path.exists(CHROMIUM) and os.environ.get("REQUIRE_BROWSER") != "1":
-    pytestmark.append(
-        pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)")
-    )
-
-
-@pytest.fixture
-def page(live_server):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself are synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        # A reader whose browser asks for Chinese, the site's default.
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="zh-CN"
-        )
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        browser.close()
-        # ORM calls made while Playwright runs use a connection of their own (its greenlet has
-        # its own context); close it, or PostgreSQL cannot drop the test database.
-        connections.close_all()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+pytestmark = browser_marks()
 
 
 def test_editor_publishes_an_issue_and_readers_see_it(page, django_user_model, transactional_db):
@@ -233,7 +202,8 @@ def reader_pages():
     ]
 
 
-def test_every_public_page_has_no_accessibility_violations(page, reader_archive):
+def test_every_public_page_has_no_accessibility_violations(audit_page, reader_archive):
+    page = audit_page
     if not AXE.exists():
         message = "axe-core is not installed: run `npm ci` (package.json)"
         if os.environ.get("REQUIRE_BROWSER") == "1":

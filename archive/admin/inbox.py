@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -14,8 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from .. import outbound
-from ..inbox import add_items_to_issue, bookmarklet_key, bookmarklet_user, notices, save_to_inbox
-from ..models import Category, InboxItem, Issue, Link
+from ..addresses import absolute
+from ..inbox import (
+    add_items_to_issue,
+    bookmarklet_key,
+    bookmarklet_user,
+    notices,
+    revoke_bookmarklet_key,
+    save_to_inbox,
+)
+from ..models import BookmarkletKey, Category, InboxItem, Issue, Link
 from ..urlnorm import domain_of
 
 
@@ -213,24 +222,46 @@ class InboxItemAdmin(admin.ModelAdmin):
         ]
 
     def bookmarklet(self, request):
-        """The page with the button to drag to the bookmarks bar."""
+        """The page with the button to drag to the bookmarks bar, and the editor's key: when
+        it was made, when it expires, when it was last used; *Make a new key* (the old
+        button stops working at once) and *Revoke*."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        save = request.build_absolute_uri(reverse("admin:archive_inboxitem_bookmarklet_save"))
-        code = (
-            "javascript:(()=>{const s=getSelection().toString().slice(0,2000);"
-            f"window.open('{save}?key={bookmarklet_key(request.user)}'"
-            "+'&url='+encodeURIComponent(location.href)"
-            "+'&title='+encodeURIComponent(document.title)"
-            "+'&note='+encodeURIComponent(s),'lw_inbox','width=520,height=420')})()"
-        )
+        if request.method == "POST":  # the admin's views check the CSRF token
+            if request.POST.get("key") == "revoke":
+                revoke_bookmarklet_key(request.user)
+                self.message_user(
+                    request, _("Your bookmarklet key is revoked: the button no longer works.")
+                )
+                return HttpResponseRedirect(request.path)
+            bookmarklet_key(request.user, renew=True)
+            self.message_user(
+                request,
+                _("A new key: drag the button again, the old one no longer works."),
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(request.path)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Bookmarklet"),
-            "code": code,
         }
+        key = bookmarklet_key(request.user)
+        if key is not None:
+            context["code"] = self.bookmarklet_code(request, key)
+            context["key"] = BookmarkletKey.objects.get(user=request.user)
         return TemplateResponse(request, "admin/archive/inboxitem/bookmarklet.html", context)
+
+    @staticmethod
+    def bookmarklet_code(request, key):
+        save = absolute(request, reverse("admin:archive_inboxitem_bookmarklet_save"))
+        return (
+            "javascript:(()=>{const s=getSelection().toString().slice(0,2000);"
+            f"window.open('{save}?key={key}'"
+            "+'&url='+encodeURIComponent(location.href)"
+            "+'&title='+encodeURIComponent(document.title)"
+            "+'&note='+encodeURIComponent(s),'lw_inbox','width=520,height=420')})()"
+        )
 
     def bookmarklet_save(self, request):
         """Opened by the bookmarklet in a small window, on this site, with the editor's own

@@ -10,7 +10,7 @@ from taggit.models import Tag
 
 from .. import duplicates, outbound
 from ..issuemd.parse import url_problem
-from ..models import Link
+from ..models import Link, may_preview
 from ..urlnorm import clean_url, normalize_url
 from .common import TagInputForm, search_link_ids
 
@@ -84,6 +84,9 @@ class LinkAdmin(admin.ModelAdmin):
                     {"label": a.label, "url": a.url, "published": a.published} for a in appearances
                 ],
                 "notice": duplicates.featured_sentence(appearances),
+                # The same, for the composer to build as text: no HTML from an answer.
+                "notice_pattern": str(_("already featured in {issues}")) if appearances else "",
+                "separator": str(_(", ")),
                 "in_inbox": len(waiting),
             }
         )
@@ -100,7 +103,10 @@ class LinkAdmin(admin.ModelAdmin):
         return JsonResponse({"title": summary.title, "description": summary.description})
 
     def tag_suggestions(self, request):
-        """The most used tags starting with (then containing) ``q``, for the tag inputs."""
+        """The most used tags starting with (then containing) ``q``, for the tag inputs:
+        drafts' tags too, so only for those who may see drafts."""
+        if not may_preview(request.user):
+            raise PermissionDenied
         term = request.GET.get("q", "").strip()[:100]
         tags = Tag.objects.annotate(uses=Count("archive_taggedlink_items"))
         if term:

@@ -11,9 +11,10 @@ from ninja.errors import HttpError
 from taggit.models import Tag
 
 from .. import tallies
-from ..addresses import Addresses
+from ..addresses import Addresses, absolute
 from ..models import Category, Issue, Link, Tally, newest_date, newest_number
 from ..search import engine, tokens
+from ..templatetags.archive_tags import http_url
 from ..views.pages import also_featured, attach_tags, categories_with_counts, issue_contents
 from . import schemas
 
@@ -39,10 +40,6 @@ class UnknownValue(HttpError):
 
 
 # Building blocks ------------------------------------------------------------------------
-
-
-def absolute(request, path):
-    return request.build_absolute_uri(path)
 
 
 def api_path(name, *args):
@@ -86,7 +83,7 @@ def link_fields(request, link):
     return {
         "id": link.pk,
         "title": link.title,
-        "url": link.url,
+        "url": link.target,  # Addresses.present: the http(s) address, or ""
         "domain": link.domain,
         "annotation": link.annotation,
         "annotation_html": link.annotation_html,
@@ -102,7 +99,7 @@ def child_fields(child):
     return {
         "id": child.pk,
         "title": child.title,
-        "url": child.url,
+        "url": http_url(child.url),
         "annotation": child.annotation,
         "annotation_html": child.annotation_html,
     }
@@ -204,13 +201,15 @@ def search_filters(category, tags, domain, year):
     category, domain = printable(category), printable(domain)
     filters = engine.Filters(domain=domain.lower(), year=year)
     if category:
-        found = Category.objects.filter(slug=category).values_list("pk", flat=True).first()
+        known = tallies.counted(Category.objects.filter(slug=category), Tally.Kind.CATEGORY)
+        found = known.values_list("pk", flat=True).first()
         if found is None:
             raise UnknownValue("category", f"No category “{category[:50]}”.")
         filters.category = found
     tags = sorted({printable(slug) for slug in tags} - {""})
     if tags:
-        filters.tags = list(Tag.objects.filter(slug__in=tags).values_list("pk", flat=True))
+        known = tallies.counted(Tag.objects.filter(slug__in=tags), Tally.Kind.TAG)
+        filters.tags = list(known.values_list("pk", flat=True))
         if len(filters.tags) < len(tags):
             raise UnknownValue("tag", "Some of these tags do not exist.")
     return filters

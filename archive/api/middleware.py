@@ -15,7 +15,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import translation
 
-from ..cache import has_session
+from ..cache import is_editor
+from ..clients import client_address
 
 PREFIX = "/api/v1/"
 WINDOW = 60  # seconds
@@ -23,16 +24,6 @@ CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Last-Modified, Retry-After",
 }
-
-
-def client_address(request):
-    """The client's address: REMOTE_ADDR, or with ``NUM_PROXIES`` trusted proxies in front,
-    the address the outermost of them saw."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.NUM_PROXIES and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",")]
-        return hops[-min(settings.NUM_PROXIES, len(hops))]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def count(key):
@@ -88,7 +79,7 @@ class ApiMiddleware:
             response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
             response["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
             response["Access-Control-Max-Age"] = "86400"
-        elif not has_session(request) and (wait := wait_before_next(request)):
+        elif not is_editor(request) and (wait := wait_before_next(request)):
             response = json_error(
                 429,
                 f"Too many requests: {settings.API_REQUESTS_PER_MINUTE} a minute from one "

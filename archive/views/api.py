@@ -8,12 +8,14 @@ the fields' errors, 401 without a valid token. Tokens are made in the admin or w
 ``manage.py create_token``; CSRF does not apply (no cookie is used)."""
 
 import json
+import re
 
 from django import forms
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ..addresses import absolute
 from ..duplicates import featured_in, in_inbox
 from ..inbox import notices, save_to_inbox
 from ..models import ApiToken, InboxItem
@@ -46,6 +48,48 @@ class InboxApiForm(forms.Form):
         return cleaned
 
 
+MAX_BODY = 64 * 1024  # bytes: a link, a note and its tags fit many times over
+MAX_DEPTH = 4  # an object holding a list of tags is two levels deep
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def nesting(body):
+    """How deeply arrays and objects nest in a JSON text, strings aside, counted without
+    parsing it (a thousand ``[`` would exhaust the parser's recursion)."""
+    depth = deepest = 0
+    for byte in _STRING.sub(b"", body):
+        if byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest
+
+
+def refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")  # Python would take NaN and Infinity
+
+
+def read_json(request):
+    """(the body's JSON object, None), or (None, what is wrong with it): too large, nested
+    too deeply, not UTF-8 JSON, or not an object."""
+    length = request.headers.get("Content-Length", "")
+    if length and (not length.isdigit() or int(length) > MAX_BODY):
+        return None, f"The body is too large: at most {MAX_BODY // 1024} KB."
+    body = request.body or b"{}"
+    if len(body) > MAX_BODY:
+        return None, f"The body is too large: at most {MAX_BODY // 1024} KB."
+    if nesting(body) > MAX_DEPTH:
+        return None, "The body nests too deeply: send a flat JSON object."
+    try:
+        data = json.loads(body, parse_constant=refuse_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, "The body is not JSON: send a JSON object."
+    if not isinstance(data, dict):
+        return None, "Send a JSON object."
+    return data, None
+
+
 def error(status, message, **extra):
     return JsonResponse({"error": message, **extra}, status=status)
 
@@ -62,7 +106,7 @@ def item_json(item, request):
         "tags": sorted(item.tags.names()),
         "source": item.source,
         "created_at": item.created_at.isoformat(),
-        "admin_url": request.build_absolute_uri(item.get_absolute_url()),
+        "admin_url": absolute(request, item.get_absolute_url()),
         "featured_in": [appearance.as_json(request) for appearance in appearances],
         "in_inbox": len(waiting),
         "notices": [str(notice) for notice in notices(item, link_to_pages=False)],
@@ -80,12 +124,9 @@ def inbox(request):
         return response
     if not token.user.has_perm("archive.add_inboxitem"):
         return error(403, "This token's user may not save to the inbox.")
-    try:
-        data = json.loads(request.body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return error(400, "The body is not JSON.", errors={"__all__": ["Send a JSON object."]})
-    if not isinstance(data, dict):
-        return error(400, "Send a JSON object.", errors={"__all__": ["Send a JSON object."]})
+    data, problem = read_json(request)
+    if problem:
+        return error(400, problem, errors={"__all__": [problem]})
     form = InboxApiForm(data)
     if not form.is_valid():
         errors = {

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
 from .. import tallies
-from ..addresses import Addresses
+from ..addresses import Addresses, absolute
 from ..models import (
     Category,
     CategoryAlias,
@@ -90,7 +90,11 @@ def link_page(request, queryset, count, order=None):
 
 
 def categories_with_counts():
-    return tallies.with_counts(Category.objects.order_by("position", "name"), Kind.CATEGORY)
+    """The categories readers know of, with their published links' counts: one that only
+    drafts or scheduled issues use does not exist for them until its issue is live."""
+    return tallies.with_counts(Category.objects.order_by("position", "name"), Kind.CATEGORY).filter(
+        link_count__gt=0
+    )
 
 
 def nest_links(links):
@@ -126,7 +130,7 @@ def home(request):
             (section, list(group)) for section, group in groupby(links, key=lambda x: x.section)
         ]
     recent = Issue.objects.published()[1:9]
-    categories = categories_with_counts().filter(link_count__gt=0)
+    categories = categories_with_counts()
     return render(
         request,
         "archive/home.html",
@@ -276,6 +280,8 @@ def category_detail(request, slug):
     if category is None:  # merged into another: its old address leads there
         alias = get_object_or_404(CategoryAlias.objects.select_related("category"), slug=slug)
         return redirect(alias.category, permanent=True)
+    if not category.link_count:
+        raise Http404("No published link in this category.")
     links = Link.objects.published().filter(category=category)
     page = link_page(request, links, category.link_count)
     description = summary(category.description) or _(
@@ -335,7 +341,7 @@ def domain_detail(request, domain):
 
 
 def link_detail(request, pk):
-    visible = Link.objects.all() if request.user.is_staff else Link.objects.published()
+    visible = Link.objects.visible_to(request.user)
     link = get_object_or_404(
         visible.select_related("section__issue", "section__category", "parent", "health"),
         pk=pk,
@@ -371,6 +377,6 @@ def healthz(request):
 
 @require_GET
 def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    sitemap = absolute(request, reverse("sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", "Allow: /", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,11 +1,13 @@
 """The search page: ranked results, filters and facets (archive.search)."""
 
+from django.http import QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
+from .. import tallies
 from ..addresses import Addresses
-from ..models import Category, Link
+from ..models import Category, Link, Tally
 from ..search import engine, highlight, tokens
 from .pages import attach_tags
 
@@ -26,13 +28,24 @@ def _query_string(params, **changes):
     return "?" + query.urlencode()
 
 
+def printable(params):
+    """The query string without NUL characters, which PostgreSQL refuses in any text."""
+    if not any("\x00" in name + "".join(values) for name, values in params.lists()):
+        return params
+    clean = QueryDict(mutable=True)
+    for name, values in params.lists():
+        clean.setlist(name.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+    return clean
+
+
 def _search_filters(params):
     """(filters, notices, satisfiable) from the query string; an unknown category or tag
     makes the search unsatisfiable rather than silently ignored."""
     filters = engine.Filters(domain=params.get("domain", "").strip().lower()[:255])
     notices, satisfiable = [], True
     if params.get("category"):
-        category = Category.objects.filter(slug=params["category"]).first()
+        known = tallies.counted(Category.objects.all(), Tally.Kind.CATEGORY)
+        category = known.filter(slug=params["category"]).first()
         if category is None:
             notices.append(_("No category “%(name)s”.") % {"name": params["category"][:50]})
             satisfiable = False
@@ -40,7 +53,8 @@ def _search_filters(params):
             filters.category = category.pk
     tag_slugs = set(params.getlist("tag")[:5])
     if tag_slugs:
-        filters.tags = list(Tag.objects.filter(slug__in=tag_slugs).values_list("pk", flat=True))
+        known = tallies.counted(Tag.objects.filter(slug__in=tag_slugs), Tally.Kind.TAG)
+        filters.tags = list(known.values_list("pk", flat=True))
         if len(filters.tags) < len(tag_slugs):
             notices.append(_("Some tags in the filter do not exist."))
             satisfiable = False
@@ -99,7 +113,7 @@ def _facet_items(params, result, filters):
 
 def search(request):
     """Ranked search over published links, with filters and facets (archive.search)."""
-    params = request.GET
+    params = printable(request.GET)
     text = params.get("q", "")[: tokens.MAX_QUERY_LENGTH]
     query = tokens.parse_query(text)
     sort = "new" if params.get("sort") == "new" else "relevance"

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
+from ..clients import client_address
 from ..inbox import save_to_inbox
 from ..models import InboxItem
 
@@ -43,7 +44,7 @@ class SuggestionForm(forms.Form):
 
 def over_the_limit(request):
     """Count this suggestion against the sender's address; True past the hour's limit."""
-    key = f"archive:suggest:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"archive:suggest:{client_address(request)}"
     try:
         cache.add(key, 0, RATE_SECONDS)
         return cache.incr(key) > settings.SUGGESTIONS_PER_HOUR

@@ -54,11 +54,34 @@
       });
   }
 
+  // "already featured in {issues}", each issue a link: built as text and elements, never
+  // from HTML, so no answer can put markup on the page.
+  function showFeatured(box, found) {
+    box.replaceChildren();
+    const featured = (found.featured || []).slice(0, 5);
+    if (!found.notice_pattern || !featured.length) return;
+    const [before, after = ""] = String(found.notice_pattern).split("{issues}");
+    box.append(before);
+    featured.forEach((appearance, index) => {
+      if (index) box.append(String(found.separator || ", "));
+      const url = String(appearance.url || "");
+      if (url.startsWith("/") && !url.startsWith("//")) {
+        const a = document.createElement("a");
+        a.href = url;
+        a.textContent = String(appearance.label);
+        box.append(a);
+      } else {
+        box.append(String(appearance.label));
+      }
+    });
+    box.append(after);
+  }
+
   function check(input) {
     const url = input.value.trim();
     if (!url) {
       normalized.set(input, "");
-      notice(input, "url-featured").innerHTML = "";
+      notice(input, "url-featured").replaceChildren();
       flagTwice();
       return;
     }
@@ -68,7 +91,7 @@
       .then((response) => response.json())
       .then((found) => {
         normalized.set(input, found.normalized);
-        notice(input, "url-featured").innerHTML = found.notice; // made safe by the server
+        showFeatured(notice(input, "url-featured"), found);
         flagTwice();
         if (found.normalized) offerTitle(input);
       });
