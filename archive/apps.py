@@ -23,8 +23,8 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
-        from . import cache, signals  # noqa: F401  (connect the receivers of both)
-        from .urlnorm import extend_tracking_parameters
+        from .ingest.urlnorm import extend_tracking_parameters
+        from .publishing import cache, signals  # noqa: F401  (connect the receivers of both)
 
         extend_tracking_parameters(settings.EXTRA_TRACKING_PARAMETERS)
 

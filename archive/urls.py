@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
-from . import feeds, views
+from . import views
+from .publishing import feeds
 
 
 class UnicodeSlugConverter:

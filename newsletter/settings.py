@@ -87,13 +87,16 @@ INSTALLED_APPS = [
     "ninja",  # the API's docs page (its Swagger UI, served from our own static files)
     "archive",
 ]
+# Developers' tools (manage.py bench …): benchmarks, Lighthouse, load tests. Not the product's.
+if DEBUG or env_bool("BENCH_TOOLS", False):
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "archive.middleware.LanguageMiddleware",
+    "archive.publishing.languages.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "archive.api.middleware.ApiMiddleware",
@@ -101,7 +104,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "archive.cache.PageCacheMiddleware",
+    "archive.publishing.cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "newsletter.urls"
@@ -117,7 +120,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "archive.context_processors.site",
+                "archive.publishing.context.site",
             ],
         },
     },
@@ -146,7 +149,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A shared cache lets several stateless web processes agree (and one edit invalidate the
 # pages every process serves); locmem is fine for one. A cache that does not answer within
-# half a second is treated as down: pages are served uncached (archive.cache).
+# half a second is treated as down: pages are served uncached (archive.publishing.cache).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -171,7 +174,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # The interface speaks Simplified Chinese and English. The reader's site puts a language in
-# its URLs (/issues/3/ in LANGUAGE_CODE, /en/issues/3/ in English); see archive.middleware.
+# its URLs (/issues/3/ in LANGUAGE_CODE, /en/issues/3/ in English); see
+# archive.publishing.languages.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
 if LANGUAGE_CODE not in dict(LANGUAGES):
@@ -218,7 +222,7 @@ BOOKMARKLET_KEY_DAYS = env_int("BOOKMARKLET_KEY_DAYS", 90)
 API_REQUESTS_PER_MINUTE = env_int("API_REQUESTS_PER_MINUTE", 120)
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
-# Requests the site makes itself (archive.outbound): seconds, bytes read at most, and how it
+# Requests the site makes itself (archive.ingest.outbound): seconds, bytes read at most, and how it
 # names itself. OUTBOUND_ALLOW_LOOPBACK=1 (read at each request) allows 127.0.0.0/8 for tests.
 OUTBOUND_TIMEOUT = env_int("OUTBOUND_TIMEOUT", 5)
 OUTBOUND_MAX_BYTES = env_int("OUTBOUND_MAX_BYTES", 1_000_000)
@@ -237,7 +241,7 @@ WAYBACK_AVAILABILITY_URL = env_str(
 )
 
 # Query parameters removed from every URL on its way in, besides the known trackers
-# (archive.urlnorm): comma-separated names.
+# (archive.ingest.urlnorm): comma-separated names.
 EXTRA_TRACKING_PARAMETERS = env_list("EXTRA_TRACKING_PARAMETERS")
 
 # Security. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=1.

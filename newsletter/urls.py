@@ -5,9 +5,10 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from archive import sitemaps, views
+from archive import views
 from archive.api import api as public_api
-from archive.sitemaps import SITEMAPS
+from archive.publishing import sitemaps
+from archive.publishing.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("admin/", admin.site.urls),

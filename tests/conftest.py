@@ -54,7 +54,7 @@ def tallies_at_once(request, monkeypatch):
     """Most tests run inside a transaction that never commits: recount at once, as a commit
     would. Tests marked ``on_commit`` keep the real behaviour."""
     if "on_commit" not in request.keywords:
-        monkeypatch.setattr("archive.tallies._on_commit", lambda callback: callback())
+        monkeypatch.setattr("archive.publishing.tallies._on_commit", lambda callback: callback())
 
 
 @pytest.fixture

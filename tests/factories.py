@@ -5,8 +5,8 @@ import itertools
 
 from django.utils import timezone
 
+from archive.ingest.loading import load_issue
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-from archive.loading import load_issue
 from archive.models import Category, Issue, Link, Section
 
 _numbers = itertools.count(1000)

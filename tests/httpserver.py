@@ -6,7 +6,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler
 
-from archive.management.scratch import LocalHTTPServer
+from bench.scratch import LocalHTTPServer
 
 
 class Handler(BaseHTTPRequestHandler):

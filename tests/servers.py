@@ -16,8 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from archive.management import scratch
-from archive.management.scratch import free_port
+from bench import scratch
+from bench.scratch import free_port
 
 BASE = Path(settings.BASE_DIR)
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from archive.addresses import Addresses
 from archive.models import Issue
+from archive.publishing.addresses import Addresses
 
 SLUGS = ["硬件加速", "c-sharp", "大模型-llm", "a_b", "x" * 90, "数据库2", "0slug0"]
 DOMAINS = ["github.com", "zh.wikipedia.org", "例子.测试", "a-b.example:8080"]

@@ -291,8 +291,8 @@ def test_readers_cannot_reach_the_import_page(client):
 
 
 def test_admin_search_uses_the_site_engine_and_sees_drafts(editor_client):
+    from archive.ingest.loading import load_issue
     from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-    from archive.loading import load_issue
 
     load_issue(
         IssueDoc(

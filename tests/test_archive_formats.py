@@ -8,8 +8,8 @@ import datetime
 import pytest
 
 from archive.issuemd import parse_issue, render_issue
+from archive.issuemd.inline import missing_urls, unwrap_redirect
 from archive.issuemd.meta import from_file_name, parse_heading, split_front_matter
-from archive.issuemd.parse import missing_urls, unwrap_redirect
 from tests.conftest import FIXTURES
 
 ARCHIVES = FIXTURES / "archives"

@@ -85,8 +85,8 @@ def test_editor_publishes_an_issue_and_readers_see_it(page, django_user_model, t
 
 
 def test_reader_searches_a_chinese_substring_and_applies_a_facet(page, transactional_db):
+    from archive.ingest.loading import load_issue
     from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-    from archive.loading import load_issue
 
     load_issue(
         IssueDoc(
@@ -133,8 +133,8 @@ AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 def reader_archive(transactional_db):
     """Every kind of public page has something on it: a long issue with a lede, text entries,
     similar links and tags, an earlier issue, an undated one and a special."""
+    from archive.ingest.loading import load_issue
     from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-    from archive.loading import load_issue
 
     sections = [
         SectionDoc(
@@ -256,8 +256,8 @@ def test_the_composer_flags_featured_and_doubled_urls_and_offers_titles(
 ):
     from django.contrib.auth.models import Group
 
+    from archive.ingest.loading import load_issue
     from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-    from archive.loading import load_issue
     from tests.httpserver import LocalServer, html
 
     monkeypatch.setenv("OUTBOUND_ALLOW_LOOPBACK", "1")

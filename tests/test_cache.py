@@ -10,10 +10,10 @@ from django.core.cache import cache
 from django.utils import timezone
 from taggit.models import Tag
 
-from archive import cache as page_cache
+from archive.ingest.loading import load_issue
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-from archive.loading import load_issue
 from archive.models import Category, Issue, Link
+from archive.publishing import cache as page_cache
 from tests.factories import make_issue, make_link, make_section
 
 pytestmark = pytest.mark.django_db
@@ -195,7 +195,7 @@ def cache_down(settings):
 def test_with_the_cache_down_pages_are_served_uncached_and_it_is_logged(
     client, archive, cache_down, caplog
 ):
-    with caplog.at_level(logging.WARNING, logger="archive.cache"):
+    with caplog.at_level(logging.WARNING, logger="archive.publishing.cache"):
         for _ in range(3):
             response = client.get("/issues/1/")
             assert response.status_code == 200

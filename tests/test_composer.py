@@ -5,10 +5,10 @@ import datetime
 
 import pytest
 
-from archive import tallies
+from archive.ingest.loading import load_issue
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-from archive.loading import load_issue
 from archive.models import Category, CategoryAlias, Issue, Link, Tally
+from archive.publishing import tallies
 from tests.httpserver import LocalServer, html
 from tests.test_admin import ADD_URL, new_issue_data
 

@@ -11,8 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from archive.ingest.sources import DatesError, read_dates
 from archive.models import Issue
-from archive.sources import DatesError, read_dates
 from tests.factories import make_issue
 
 pytestmark = pytest.mark.django_db

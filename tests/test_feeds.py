@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.utils import timezone
 
+from archive.ingest.loading import load_issue
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-from archive.loading import load_issue
 from archive.models import Issue, Link
 from tests.factories import make_issue, make_issue_with_links, make_link, make_section
 from tests.test_pages import count_queries

@@ -183,7 +183,7 @@ def test_catalogs_translate_every_marked_string(tmp_path):
     both catalogs, none fuzzy, none missing, none left over."""
     base = Path(settings.BASE_DIR)
     copy = tmp_path / "project"
-    for name in ["archive", "newsletter", "templates", "locale"]:
+    for name in ["archive", "bench", "newsletter", "templates", "locale"]:
         shutil.copytree(base / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(base / "manage.py", copy / "manage.py")
     env = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "newsletter.settings"}

@@ -7,8 +7,8 @@ import shutil
 import pytest
 from django.core.management import CommandError, call_command
 
+from archive.ingest.loading import issue_to_doc
 from archive.issuemd import parse_issue
-from archive.loading import issue_to_doc
 from archive.models import Category, Issue, Link, Section
 from tests.test_format import SEED_ORDER
 

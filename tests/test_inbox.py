@@ -1,5 +1,7 @@
 """The editors' week: links collected in the inbox (admin, bookmarklet, API, readers'
-suggestions), told when they were featured before, and added to a draft issue in one action."""
+suggestions), told when they were featured before, and added to a draft issue in one action.
+
+Longer than most (one file per feature): the inbox has five ways in, each tested here."""
 
 import datetime
 import io
@@ -12,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from archive.inbox import bookmarklet_key
+from archive.ingest.inbox import bookmarklet_key
+from archive.ingest.loading import load_issue
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-from archive.loading import load_issue
 from archive.models import ApiToken, Category, InboxItem, Link
 from tests.factories import make_issue
 from tests.forms import form_data

@@ -1,6 +1,8 @@
 """Link health against a real server on 127.0.0.1: statuses, redirects, HEAD refused,
 timeouts, Retry-After, private addresses, the archive lookup, recovery after a false alarm,
-what readers see, and two processes that never check the same link."""
+what readers see, and two processes that never check the same link.
+
+Longer than most (one file per feature): each verdict needs its own server answers."""
 
 import datetime
 import io
@@ -18,9 +20,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from archive.ingest.loading import load_issue
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-from archive.linkcheck import Checker, claim, ensure_rows, retry_after
-from archive.loading import load_issue
+from archive.linkhealth.checker import Checker
+from archive.linkhealth.claims import claim, ensure_rows
+from archive.linkhealth.visits import retry_after
 from archive.models import Link, LinkCheck, LinkHealth
 from tests.httpserver import LocalServer, html, redirect, slow
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from archive.markup import render_markdown, sanitize_html
+from archive.publishing.markup import render_markdown, sanitize_html
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from archive.ingest.urlnorm import domain_of, normalize_url
 from archive.models import Category, Issue, Link, unicode_slug
-from archive.urlnorm import domain_of, normalize_url
 from tests.factories import make_issue, make_link, make_section
 
 pytestmark = pytest.mark.django_db

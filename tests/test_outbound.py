@@ -4,7 +4,7 @@ server on 127.0.0.1."""
 
 import pytest
 
-from archive.outbound import FetchFailed, Refused, address_allowed, fetch, page_summary
+from archive.ingest.outbound import FetchFailed, Refused, address_allowed, fetch, page_summary
 from tests.httpserver import LocalServer, html, redirect, slow
 
 PAGE = """<!doctype html><html><head><title> 一个  工具 </title>

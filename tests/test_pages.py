@@ -182,8 +182,8 @@ def test_odd_page_numbers_do_not_fail(client, archive, page):
 
 
 # Query counts. Each page's queries are listed; lists must not grow with the data. Every
-# reader page first reads the archive's state (archive.cache: its version, and when the next
-# scheduled issue goes live) unless the page cache has it.
+# reader page first reads the archive's state (archive.publishing.cache: its version, and when
+# the next scheduled issue goes live) unless the page cache has it.
 PAGES = {
     # state, latest issue, its links (with categories), recent issues, categories, tallies
     "/": 5,
@@ -252,7 +252,7 @@ def test_a_javascript_url_can_never_be_stored_nor_rendered_as_a_link(client):
     from django.core.exceptions import ValidationError
     from django.db import IntegrityError, transaction
 
-    from archive.addresses import Addresses
+    from archive.publishing.addresses import Addresses
     from archive.templatetags.archive_tags import link_card
 
     section = make_section(make_issue(1))

@@ -73,7 +73,7 @@ def fewest_link_rows(sql, table="archive_link"):
 @pytest.fixture
 def small_and_large(client, monkeypatch):
     """The pages' queries on a small archive, then on one thirty times larger."""
-    monkeypatch.setattr("archive.sitemaps.LinkSitemap.limit", 50)
+    monkeypatch.setattr("archive.publishing.sitemaps.LinkSitemap.limit", 50)
     make_issue_with_links(1000, links=10)
     make_issue_with_links(1001, links=10)
     small = {url: queries_of(client, url) for url in PAGES}

@@ -1,13 +1,16 @@
 """Search: Chinese substrings, English words and prefixes, query syntax, filters, facets, bad
-input, and an index that follows every edit. The same tests run on SQLite and PostgreSQL."""
+input, and an index that follows every edit. The same tests run on SQLite and PostgreSQL.
+
+Longer than most (one file per feature): the engine's two backends answer the same
+questions, and keeping those questions side by side is what shows they agree."""
 
 import datetime
 
 import pytest
 from django.urls import reverse
 
+from archive.ingest.loading import load_issue
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-from archive.loading import load_issue
 from archive.models import Category, Link
 from archive.search.tokens import (
     analyse,
@@ -267,8 +270,8 @@ def test_highlight_never_unescapes_user_text(client, corpus):
 def test_search_page_makes_a_fixed_number_of_queries(client, corpus, django_assert_num_queries):
     from django.db import connection
 
-    # The archive's state (archive.cache); PostgreSQL only: the newest link id (the bounds
-    # of the search's tiers); then the search with its count and facets; the page's links;
+    # The archive's state (archive.publishing.cache); PostgreSQL only: the newest link id (the
+    # bounds of the search's tiers); then the search with its count and facets; the page's links;
     # their tags
     queries = 4 + (connection.vendor == "postgresql")
     with django_assert_num_queries(queries):

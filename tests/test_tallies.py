@@ -1,5 +1,5 @@
-"""Counts kept on write (archive.tallies): after every kind of change they equal a count made
-from scratch, a scheduled issue is counted from its time on, and every change bumps the
+"""Counts kept on write (archive.publishing.tallies): after every kind of change they equal a
+count made from scratch, a scheduled issue is counted from its time on, and every change bumps the
 archive's version."""
 
 import datetime
@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from taggit.models import Tag
 
-from archive import tallies
+from archive.ingest.loading import load_issue
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-from archive.loading import load_issue
 from archive.models import ArchiveState, Category, Issue, Link, Section, TaggedLink, Tally
+from archive.publishing import tallies
 from tests.factories import make_issue, make_link, make_section
 
 pytestmark = pytest.mark.django_db

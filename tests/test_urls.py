@@ -8,10 +8,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from archive import urlnorm
-from archive.loading import issue_to_doc
+from archive.ingest import urlnorm
+from archive.ingest.loading import issue_to_doc
+from archive.ingest.urlnorm import clean_url, normalize_url
 from archive.models import Issue, Link
-from archive.urlnorm import clean_url, normalize_url
 from tests.factories import make_issue, make_link, make_section
 
 WECHAT = (

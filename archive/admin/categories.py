@@ -9,8 +9,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import tallies
 from ..models import Category, CategoryAlias, Link, Section
+from ..publishing import tallies
 from ..search import index as search_index
 
 

@@ -8,8 +8,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import tallies
 from ..models import LinkHealth, http_url_validator
+from ..publishing import tallies
 
 Verdict = LinkHealth.Verdict
 

@@ -14,9 +14,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import outbound
-from ..addresses import absolute
-from ..inbox import (
+from ..ingest import outbound
+from ..ingest.inbox import (
     add_items_to_issue,
     bookmarklet_key,
     bookmarklet_user,
@@ -24,8 +23,9 @@ from ..inbox import (
     revoke_bookmarklet_key,
     save_to_inbox,
 )
+from ..ingest.urlnorm import domain_of
 from ..models import BookmarkletKey, Category, InboxItem, Issue, Link
-from ..urlnorm import domain_of
+from ..publishing.addresses import absolute
 
 
 class InboxItemForm(forms.ModelForm):

@@ -17,15 +17,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import duplicates, tallies
-from ..exporting import export_file_name
-from ..forms import ImportMarkdownForm
+from ..ingest import duplicates
+from ..ingest.exporting import export_file_name
+from ..ingest.loading import POSITION_OFFSET, issue_to_doc, load_issue
+from ..ingest.urlnorm import clean_url, normalize_url
 from ..issuemd import render_issue
-from ..loading import POSITION_OFFSET, issue_to_doc, load_issue
 from ..models import Issue, Link, Section
+from ..publishing import tallies
 from ..search import index as search_index
-from ..urlnorm import clean_url, normalize_url
 from .common import SavesEveryRowForm, TagInputForm, UrlCheckForm, search_link_ids
+from .forms import ImportMarkdownForm
 
 
 def import_preview(doc):

@@ -8,10 +8,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from .. import duplicates, outbound
-from ..issuemd.parse import url_problem
+from ..ingest import duplicates, outbound
+from ..ingest.urlnorm import clean_url, normalize_url
+from ..issuemd.inline import url_problem
 from ..models import Link, may_preview
-from ..urlnorm import clean_url, normalize_url
 from .common import TagInputForm, search_link_ids
 
 TAG_SUGGESTIONS = 15
@@ -92,7 +92,7 @@ class LinkAdmin(admin.ModelAdmin):
         )
 
     def page_title(self, request):
-        """The page's own title and description, fetched for an editor (archive.outbound)."""
+        """The page's own title and description, fetched for an editor (archive.ingest.outbound)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         url = request.GET.get("url", "").strip()[:2000]

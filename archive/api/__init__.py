@@ -10,8 +10,8 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
-from ..views.api import inbox as inbox_view
 from . import endpoints, schemas
+from .inbox import inbox as inbox_view
 
 
 class Utf8JSON(JSONRenderer):
@@ -74,7 +74,7 @@ api.add_router("/v1/", endpoints.router)
 def inbox(request):
     """For editors' scripts, phones and browser extensions: the item saved, and where its
     address was featured before. Not part of the read-only v1 API: it needs a token."""
-    return inbox_view(request)  # the body is read and checked there (archive.views.api)
+    return inbox_view(request)  # the body is read and checked there (archive.api.inbox)
 
 
 def field_of(error):

@@ -1,6 +1,6 @@
 """The endpoints of /api/v1/. Each makes a fixed number of queries whatever the archive's size:
-lists read their page only, counts come from the tallies (archive.tallies), tags are read in
-one query a page (``attach_tags``)."""
+lists read their page only, counts come from the tallies (archive.publishing.tallies), tags
+are read in one query a page (``attach_tags``)."""
 
 from typing import Literal
 
@@ -10,9 +10,9 @@ from ninja import Path, Query, Router
 from ninja.errors import HttpError
 from taggit.models import Tag
 
-from .. import tallies
-from ..addresses import Addresses, absolute
 from ..models import Category, Issue, Link, Tally, newest_date, newest_number
+from ..publishing import tallies
+from ..publishing.addresses import Addresses, absolute
 from ..search import engine, tokens
 from ..templatetags.archive_tags import http_url
 from ..views.pages import also_featured, attach_tags, categories_with_counts, issue_contents

@@ -1,9 +1,9 @@
 """What every /api/v1/ response gets besides its body: CORS open for GET (anyone's page may
 read the archive), a per-address rate limit for anonymous clients (429 with Retry-After), the
-reader pages' cache and validators (archive.cache: ETag, Last-Modified, 304), and the site's
-own language whatever the client's (answers do not vary by it).
+reader pages' cache and validators (archive.publishing.cache: ETag, Last-Modified, 304), and
+the site's own language whatever the client's (answers do not vary by it).
 
-Placed after ConditionalGetMiddleware and before archive.cache.PageCacheMiddleware, so a
+Placed after ConditionalGetMiddleware and before archive.publishing.cache.PageCacheMiddleware, so a
 request past its limit is refused before the cache is asked."""
 
 import json
@@ -15,8 +15,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import translation
 
-from ..cache import is_editor
-from ..clients import client_address
+from ..publishing.cache import is_editor
+from ..views.limits import client_address
 
 PREFIX = "/api/v1/"
 WINDOW = 60  # seconds

@@ -7,7 +7,7 @@ BATCH = 2000
 
 
 def rerender(apps, schema_editor):
-    from archive.markup import render_markdown
+    from archive.publishing.markup import render_markdown
 
     for model_name, source, target in [
         ("Issue", "lede", "lede_html"),

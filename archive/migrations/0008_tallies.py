@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
 def count_everything(apps, schema_editor):
     """Tally and rank the archive as it stands (the application's own code: these fields
     are derived from the rows, and must be what archive.tallies would make of them)."""
-    from archive import tallies
+    from archive.publishing import tallies
 
     Issue = apps.get_model("archive", "Issue")
     tallies.recount(Issue.objects.values_list("pk", flat=True))

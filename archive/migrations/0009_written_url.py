@@ -28,7 +28,7 @@ def renormalise(apps, schema_editor):
     """Normalised URLs follow the new rules (sorted query, redirectors unwrapped, WeChat's and
     other trackers dropped). Stored URLs are not touched here: `manage.py clean_urls` cleans
     them, and says what it changed."""
-    from archive.urlnorm import normalize_url
+    from archive.ingest.urlnorm import normalize_url
 
     Link = apps.get_model("archive", "Link")
     changed = []

@@ -13,7 +13,7 @@ def disarm(apps, schema_editor):
     javascript:, data: or other non-http(s) address keeps that address as text (at the end of
     its annotation or note) and loses the link; an inbox item with one is removed. Each is
     printed, so nothing goes unnoticed."""
-    from archive.markup import render_markdown
+    from archive.publishing.markup import render_markdown
 
     Link = apps.get_model("archive", "Link")
     Section = apps.get_model("archive", "Section")

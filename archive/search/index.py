@@ -1,8 +1,8 @@
 """Keeping the search index current: one SearchEntry row per link.
 
-``refresh(link_ids)`` recomputes the rows of those links in bulk. Signals (archive.signals)
-schedule it for after an edit commits; the importer defers them and refreshes a whole issue at
-once; ``manage.py rebuild_search_index`` refreshes everything."""
+``refresh(link_ids)`` recomputes the rows of those links in bulk. Signals
+(archive.publishing.signals) schedule it for after an edit commits; the importer defers them
+and refreshes a whole issue at once; ``manage.py rebuild_search_index`` refreshes everything."""
 
 from __future__ import annotations
 

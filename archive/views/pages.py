@@ -1,6 +1,6 @@
 """Issues, years, categories, tags, domains and links. Each page makes a fixed number of
 queries whatever the archive's size, and none of them counts links: counts come from the
-tallies kept on write (archive.tallies), lists read their page only (in the order of an
+tallies kept on write (archive.publishing.tallies), lists read their page only (in the order of an
 index: models.link_rank), and their links' tags are read in one query (``attach_tags``)."""
 
 import re
@@ -18,8 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
-from .. import tallies
-from ..addresses import Addresses, absolute
 from ..models import (
     Category,
     CategoryAlias,
@@ -30,7 +28,9 @@ from ..models import (
     newest_date,
     newest_number,
 )
-from ..tallies import TalliedPaginator
+from ..publishing import tallies
+from ..publishing.addresses import Addresses, absolute
+from ..publishing.tallies import TalliedPaginator
 
 Kind = Tally.Kind
 

@@ -5,9 +5,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
-from .. import tallies
-from ..addresses import Addresses
 from ..models import Category, Link, Tally
+from ..publishing import tallies
+from ..publishing.addresses import Addresses
 from ..search import engine, highlight, tokens
 from .pages import attach_tags
 

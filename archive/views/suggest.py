@@ -13,9 +13,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
-from ..clients import client_address
-from ..inbox import save_to_inbox
+from ..ingest.inbox import save_to_inbox
 from ..models import InboxItem
+from .limits import client_address
 
 RATE_SECONDS = 60 * 60
 

@@ -9,10 +9,10 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from archive import cache as page_cache
-from archive.inbox import bookmarklet_key, bookmarklet_user
+from archive.ingest.inbox import bookmarklet_key, bookmarklet_user
+from archive.ingest.outbound import address_allowed
 from archive.models import BookmarkletKey, InboxItem
-from archive.outbound import address_allowed
+from archive.publishing import cache as page_cache
 from tests.factories import make_issue_with_links
 
 pytestmark = pytest.mark.django_db
@@ -277,7 +277,7 @@ def test_without_proxies_the_forwarded_header_is_not_believed(client, suggestion
 
 
 def test_a_short_or_odd_forwarded_header_falls_back_to_the_peer(rf, settings):
-    from archive.clients import client_address
+    from archive.views.limits import client_address
 
     settings.NUM_PROXIES = 2
     for forwarded, expected in [

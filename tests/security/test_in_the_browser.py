@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from archive.inbox import bookmarklet_key
+from archive.ingest.inbox import bookmarklet_key
 from archive.models import Category
 from tests.browser import browser_marks
 from tests.httpserver import LocalServer, html
@@ -191,8 +191,8 @@ def test_the_composer_puts_nothing_live_from_hostile_titles_or_answers(
 
 def test_hostile_text_stays_text_for_readers_in_the_browser(audit_page, editor, live_server):
     """With the policy off (audit_page): escaping and sanitising alone keep it inert."""
-    from archive import tallies
     from archive.models import Issue
+    from archive.publishing import tallies
     from tests.factories import make_link, make_section
 
     page = audit_page

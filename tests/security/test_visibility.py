@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 
-from archive import cache as page_cache
+from archive.ingest.loading import load_issue
 from archive.issuemd import EntryDoc, IssueDoc, SectionDoc
-from archive.loading import load_issue
 from archive.models import Issue, Link
+from archive.publishing import cache as page_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def states(settings):
         )
     ).issue
     issues["draft special"] = special
-    from archive import tallies
+    from archive.publishing import tallies
 
     tallies.reconcile()
     yield issues

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from archive.inbox import add_items_to_issue
+from archive.ingest.inbox import add_items_to_issue
 from archive.models import ApiToken, Category, InboxItem, Issue, Link
 from tests.security.liveness import live, live_in_feed, live_in_json
 
@@ -155,7 +155,7 @@ def hostile_archive(tmp_path, editor, client, settings):
 
     issue.published_at = timezone.now()
     issue.save()
-    from archive import tallies
+    from archive.publishing import tallies
 
     tallies.schedule(issues=[issue.pk])
     client.logout()

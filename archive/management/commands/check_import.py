@@ -3,10 +3,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.exporting import check_issue
+from archive.ingest.exporting import check_issue
+from archive.ingest.sources import markdown_files, read_issue
 from archive.issuemd import ParseError
 from archive.models import Issue
-from archive.sources import markdown_files, read_issue
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.linkcheck import BATCH, Checker
+from archive.linkhealth.checker import BATCH, Checker
 from archive.management.progress import Progress
 
 

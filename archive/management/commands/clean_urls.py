@@ -3,10 +3,10 @@ from collections import Counter
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from archive import tallies
+from archive.ingest.urlnorm import clean_url, normalize_url, tracking_parameters
 from archive.models import Link
+from archive.publishing import tallies
 from archive.search import index as search_index
-from archive.urlnorm import clean_url, normalize_url, tracking_parameters
 
 BATCH = 1000
 

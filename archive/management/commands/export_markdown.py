@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.exporting import export_file_name
+from archive.ingest.exporting import export_file_name
+from archive.ingest.loading import issue_to_doc
 from archive.issuemd import render_issue
-from archive.loading import issue_to_doc
 from archive.models import Issue
 
 

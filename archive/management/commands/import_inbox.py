@@ -4,10 +4,10 @@ from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.inbox import save_to_inbox
-from archive.issuemd.parse import url_problem
+from archive.ingest.inbox import save_to_inbox
+from archive.ingest.urlnorm import normalize_url
+from archive.issuemd.inline import url_problem
 from archive.models import InboxItem
-from archive.urlnorm import normalize_url
 
 
 def links_in(text):

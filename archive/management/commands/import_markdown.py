@@ -5,12 +5,8 @@ from dataclasses import dataclass
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from archive.issuemd import ParseError
-from archive.issuemd.parse import ENTRY_STYLES
-from archive.loading import load_issue, undated_publish_dates
-from archive.management.progress import Progress
-from archive.models import Issue
-from archive.sources import (
+from archive.ingest.loading import load_issue, undated_publish_dates
+from archive.ingest.sources import (
     DatesError,
     date_for,
     git_first_dates,
@@ -18,7 +14,11 @@ from archive.sources import (
     read_dates,
     read_issue,
 )
-from archive.urlnorm import clean_url, tracking_parameters
+from archive.ingest.urlnorm import clean_url, tracking_parameters
+from archive.issuemd import ParseError
+from archive.issuemd.parse import ENTRY_STYLES
+from archive.management.progress import Progress
+from archive.models import Issue
 
 CONFLICT_CHOICES = ("update", "skip", "fail")
 

@@ -1,0 +1,60 @@
+"""The archive's data: one module per aggregate. Everything is importable from here
+(``from archive.models import Issue, Link``), as Django and the migrations expect."""
+
+from .fields import HttpURLField, http_only, http_url_validator, refuse_unsafe_url
+from .health import NEVER_CHECKED, LinkCheck, LinkHealth, checked_order
+from .inbox import ApiToken, BookmarkletKey, InboxItem, InboxItemQuerySet, TaggedInboxItem
+from .issues import (
+    NO_DATE,
+    NO_NUMBER,
+    PREVIEW_PERMISSION,
+    Issue,
+    IssueQuerySet,
+    Section,
+    may_preview,
+    newest_date,
+    newest_number,
+)
+from .links import Link, LinkQuerySet, TaggedLink, link_rank, tag_names_by_link, tags_by_link
+from .search import SearchEntry
+from .tallies import ArchiveState, IssueTally, Tally
+from .taxonomy import Category, CategoryAlias, tag_slug_of_symbols, unicode_slug
+
+__all__ = [
+    "NEVER_CHECKED",
+    "NO_DATE",
+    "NO_NUMBER",
+    "PREVIEW_PERMISSION",
+    "ApiToken",
+    "ArchiveState",
+    "BookmarkletKey",
+    "Category",
+    "CategoryAlias",
+    "HttpURLField",
+    "InboxItem",
+    "InboxItemQuerySet",
+    "Issue",
+    "IssueQuerySet",
+    "IssueTally",
+    "Link",
+    "LinkCheck",
+    "LinkHealth",
+    "LinkQuerySet",
+    "SearchEntry",
+    "Section",
+    "TaggedInboxItem",
+    "TaggedLink",
+    "Tally",
+    "checked_order",
+    "http_only",
+    "http_url_validator",
+    "link_rank",
+    "may_preview",
+    "newest_date",
+    "newest_number",
+    "refuse_unsafe_url",
+    "tag_names_by_link",
+    "tag_slug_of_symbols",
+    "tags_by_link",
+    "unicode_slug",
+]

@@ -1,0 +1,1 @@
+"""One module a tool, each a management command's ``Command`` run by ``manage.py bench``."""
