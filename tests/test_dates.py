@@ -202,9 +202,9 @@ def test_a_second_archive_does_not_silently_overwrite_the_first(tmp_path):
     other = UNDATED.replace("Tool", "Other")
     write_issues(tmp_path / "second", [2, 3, 4, 6], name="weekly{n}.md", text=other)
 
-    # fail: nothing at all is imported, and the message names the numbers.
+    # fail (the default): nothing at all is imported, and the message names the numbers.
     with pytest.raises(CommandError) as raised:
-        run_import(tmp_path / "second", "--on-conflict", "fail")
+        run_import(tmp_path / "second")
     message = str(raised.value)
     assert "2 issues are already taken by other sources, nothing was imported" in message
     assert "#2: weekly2.md ≠ issue-2.md" in message
@@ -213,12 +213,12 @@ def test_a_second_archive_does_not_silently_overwrite_the_first(tmp_path):
     # skip: the taken numbers are left alone, the others come in.
     out = run_import(tmp_path / "second", "--on-conflict", "skip")
     assert "2 issues already taken by other sources (skipped): 2-3" in out
-    assert "4 files, 2 created, 0 updated, 0 unchanged, 2 skipped" in out
+    assert "4 files: 2 imported, 0 updated, 0 unchanged, 2 skipped, 0 failed" in out
     titles = dict(Issue.objects.values_list("number", "sections__links__title"))
     assert titles == {1: "Tool 1", 2: "Tool 2", 3: "Tool 3", 4: "Other 4", 6: "Other 6"}
 
-    # update (the default): overwritten, and said so.
-    out = run_import(tmp_path / "second")
+    # update, when asked for: overwritten, and said so.
+    out = run_import(tmp_path / "second", "--on-conflict", "update")
     assert "2 issues already taken by other sources (updated): 2-3" in out
     assert Issue.objects.get(number=2).sections.get().links.get().title == "Other 2"
     assert Issue.objects.get(number=2).source == "weekly2.md"
@@ -228,7 +228,7 @@ def test_reimporting_the_same_files_is_no_collision(tmp_path):
     write_issues(tmp_path, [1, 2])
     run_import(tmp_path)
     out = run_import(tmp_path, "--on-conflict", "fail")
-    assert "0 created, 0 updated, 2 unchanged" in out
+    assert "0 imported, 0 updated, 2 unchanged" in out
     assert "already taken" not in out
 
 

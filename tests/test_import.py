@@ -81,17 +81,17 @@ def test_reimporting_changes_nothing(seed_path):
 def test_summary_counts(seed_path, capsys):
     call_command("import_markdown", str(seed_path))
     call_command("import_markdown", str(seed_path))
-    out = [line for line in capsys.readouterr().out.splitlines() if "created" in line]
+    out = [line for line in capsys.readouterr().out.splitlines() if "imported," in line]
     assert out[0].startswith(
-        "1 files, 1 created, 0 updated, 0 unchanged, 5 sections, 28 links, 0 warnings, 0 failed"
+        "1 files: 1 imported, 0 updated, 0 unchanged, 0 failed; 5 sections, 28 links, 0 warnings"
     )
-    assert out[1].startswith("1 files, 0 created, 0 updated, 1 unchanged")
+    assert out[1].startswith("1 files: 0 imported, 0 updated, 1 unchanged")
     assert Issue.objects.get().status == "draft"
 
 
 def test_dry_run_writes_nothing(seed_path, capsys):
     call_command("import_markdown", str(seed_path), "--dry-run")
-    assert "Dry run: 1 files, 1 created" in capsys.readouterr().out
+    assert "Dry run, nothing written: 1 files: 1 imported" in capsys.readouterr().out
     assert not Issue.objects.exists()
     assert not Category.objects.exists()
 
@@ -144,7 +144,8 @@ def test_bad_file_fails_cleanly_and_others_still_import(tmp_path, capsys, conten
     (tmp_path / "b-good.md").write_text(SMALL, encoding="utf-8")
     with pytest.raises(CommandError) as raised:
         call_command("import_markdown", str(tmp_path))
-    assert "1 created" in str(raised.value) and "1 failed" in str(raised.value)
+    assert "1 imported" in str(raised.value) and "1 failed" in str(raised.value)
+    assert raised.value.returncode == 2  # some files came in, some failed
     error = capsys.readouterr().err
     assert f"{tmp_path / 'a-bad.md'}:" in error and message in error
     assert list(Issue.objects.values_list("number", flat=True)) == [5]
@@ -225,7 +226,7 @@ def test_progress_is_plain_lines_when_not_a_terminal(tmp_path, capsys):
     call_command("import_markdown", str(tmp_path))
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "1/12 files" and "12/12 files" in lines
-    assert lines[-1].startswith("12 files, 12 created")
+    assert lines[-1].startswith("12 files: 12 imported")
     assert "\r" not in "".join(lines)
 
 
@@ -244,7 +245,7 @@ def test_export_then_import_changes_nothing(tmp_path):
     call_command("export_markdown", "--out", str(tmp_path / "out"), stdout=io.StringIO())
     out = io.StringIO()
     call_command("import_markdown", str(tmp_path / "out"), stdout=out)
-    assert "0 created, 0 updated, 3 unchanged" in out.getvalue()
+    assert "0 imported, 0 updated, 3 unchanged" in out.getvalue()
     assert sorted(Link.objects.values_list("pk", "title", "url", "annotation", "position")) == (
         before
     )

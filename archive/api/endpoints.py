@@ -168,12 +168,15 @@ def whole_issue(request, found):
     sections, _links = issue_contents(found, Addresses())
     return {
         **issue_summary(request, found),
+        "description": found.description,
+        "image": found.image,
         "lede_heading": found.lede_heading,
         "lede": found.lede,
         "lede_html": found.lede_html,
         "sections": [
             {
                 "category": category_ref(section.category),
+                "untitled": section.untitled,
                 "note": section.note,
                 "note_html": section.note_html,
                 "links": [

@@ -70,6 +70,10 @@ class IssueLink(Link):
 
 class Section(Schema):
     category: CategoryRef
+    untitled: bool = Field(
+        description="The issue's opening links, shown without a heading (their category is "
+        "the archive's “Uncategorized”)."
+    )
     note: str = Field(description="Markdown, above the section's links.")
     note_html: str
     links: list[IssueLink]
@@ -82,6 +86,8 @@ class IssueSummary(IssueRef):
 
 
 class Issue(IssueSummary):
+    description: str = Field(description="A sentence for link previews; may be empty.")
+    image: str = Field(description="The issue's sharing image (an address); may be empty.")
     lede_heading: str
     lede: str = Field(description="Markdown.")
     lede_html: str

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext
 from taggit.models import Tag
 
 from ..issuemd import EntryDoc, IssueDoc, SectionDoc
+from ..issuemd.inline import reference_says
 from ..models import Category, Issue, Link, Section, TaggedLink, tag_names_by_link, unicode_slug
 from ..publishing import tallies
 from ..search import index as search_index
@@ -44,6 +46,11 @@ def publish_time(date, now=None):
     return timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
 
 
+def untitled_category_name():
+    """The category of links written before any heading, in the active language."""
+    return gettext("Uncategorized")
+
+
 def issue_to_doc(issue):
     sections = list(issue.sections.select_related("category").order_by("position"))
     links = list(Link.objects.filter(section__issue=issue).order_by("parent_id", "position", "pk"))
@@ -51,18 +58,26 @@ def issue_to_doc(issue):
     entries = {}
     docs = {
         section.pk: SectionDoc(
-            heading=section.category.name, note=section.note, url=section.heading_url
+            heading="" if section.untitled else section.category.name,
+            note=section.note,
+            url=section.heading_url,
+            untitled=section.untitled,
+            level=section.heading_level,
         )
         for section in sections
     }
     top = [link for link in links if link.parent_id is None]
     children = [link for link in links if link.parent_id is not None]
     for link in top + children:
+        url = link.written_url or link.url
         entry = EntryDoc(
             title=link.title,
-            url=link.written_url or link.url,
+            url=url,
             annotation=link.annotation,
             tags=tags.get(link.pk, []),
+            link_source=link.link_source
+            if reference_says(link.link_source, issue.references, link.title, url)
+            else "",
         )
         entries[link.pk] = entry
         if link.parent_id is None:
@@ -77,6 +92,11 @@ def issue_to_doc(issue):
         lede_heading=issue.lede_heading,
         lede=issue.lede,
         sections=[docs[section.pk] for section in sections],
+        front_matter=issue.front_matter,
+        description=issue.description,
+        image=issue.image,
+        heading="title" if issue.title_heading else "none",
+        references=issue.references,
     )
 
 
@@ -153,6 +173,11 @@ def load_issue(doc, *, publish=False, now=None, source="", undated_at=None):
         issue.date = doc.date
         issue.lede_heading = doc.lede_heading
         issue.lede = doc.lede
+        issue.description = doc.description[:500]
+        issue.image = doc.image
+        issue.front_matter = doc.front_matter
+        issue.references = doc.references
+        issue.title_heading = doc.heading != "none"
         if source:
             issue.source = source
         if wants_publish:
@@ -166,7 +191,9 @@ def load_issue(doc, *, publish=False, now=None, source="", undated_at=None):
 
 
 def _write_sections(issue, doc):
-    categories = ensure_categories(section.heading for section in doc.sections)
+    untitled = untitled_category_name()
+    headings = [untitled if section.untitled else section.heading for section in doc.sections]
+    categories = ensure_categories(headings)
 
     old_sections = list(issue.sections.order_by("position"))
     old_links = {}
@@ -178,10 +205,13 @@ def _write_sections(issue, doc):
             old_links.setdefault(link.normalized_url, []).append(link)
 
     sections = []
-    for position, section_doc in enumerate(doc.sections):
+    for position, (section_doc, heading) in enumerate(zip(doc.sections, headings, strict=True)):
         section = old_sections[position] if position < len(old_sections) else Section(issue=issue)
-        section.category = categories[section_doc.heading]
+        section.issue = issue  # its references render the note
+        section.category = categories[heading]
         section.position = position
+        section.untitled = section_doc.untitled
+        section.heading_level = section_doc.level
         section.heading_url = section_doc.url
         section.note = section_doc.note
         section.save()  # few per issue; save() renders the note
@@ -199,6 +229,7 @@ def _write_sections(issue, doc):
         link.title = entry.title
         link.url = entry.url
         link.written_url = ""  # derived again from what the file says
+        link.link_source = entry.link_source
         link.annotation = entry.annotation
         link.refresh_derived()
         if link.pk:
@@ -232,6 +263,7 @@ def _write_sections(issue, doc):
                 "title",
                 "url",
                 "written_url",
+                "link_source",
                 "normalized_url",
                 "domain",
                 "annotation",

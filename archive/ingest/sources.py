@@ -55,7 +55,16 @@ def read_issue(path, style="auto"):
         raise ParseError(
             f"not UTF-8 text (byte {error.start})", line=line, source=str(path)
         ) from None
-    return parse_issue(text, source=str(path), file_name=path.name, style=style)
+    return parse_issue(text, source=str(path), file_name=file_name_of(path), style=style)
+
+
+def file_name_of(path):
+    """What of a file's path names its issue: its name, and for a month's file in a year's
+    folder (``docs/2024/05.md``) the year too."""
+    path = Path(path)
+    if re.fullmatch(r"(?:19|20)\d{2}", path.parent.name) and re.fullmatch(r"\d{1,2}", path.stem):
+        return f"{path.parent.name}/{path.name}"
+    return path.name
 
 
 class DatesError(ValueError):

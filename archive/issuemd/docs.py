@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from .meta import extra_front_matter
+
 
 @dataclass
 class EntryDoc:
@@ -16,6 +18,9 @@ class EntryDoc:
     tags: list[str] = field(default_factory=list)
     children: list[EntryDoc] = field(default_factory=list)
     line: int = 0
+    # The title's link as written when it is not ``[title](url)``: ``[title][1]``, written
+    # back so on export (its definition among the issue's references).
+    link_source: str = ""
 
     def comparable(self):
         return (
@@ -24,6 +29,7 @@ class EntryDoc:
             self.annotation,
             tuple(sorted({tag.lower() for tag in self.tags})),
             tuple(child.comparable() for child in self.children),
+            self.link_source,
         )
 
 
@@ -36,6 +42,9 @@ class SectionDoc:
     entries: list[EntryDoc] = field(default_factory=list)
     url: str = ""  # a heading that is itself a link: ``## [🦄文章&教程](https://…)``
     line: int = 0
+    # Entries written before any section heading: a section without one, exported so.
+    untitled: bool = False
+    level: int = 2  # 1 for a later ``# heading`` of the file, written back as one
 
     def comparable(self):
         return (
@@ -43,6 +52,8 @@ class SectionDoc:
             self.url,
             self.note,
             tuple(entry.comparable() for entry in self.entries),
+            self.untitled,
+            self.level,
         )
 
 
@@ -58,6 +69,16 @@ class IssueDoc:
     sections: list[SectionDoc] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     slug: str = ""
+    # What the file says of itself besides: its front matter as written (unknown keys and
+    # all, written back on export), a description and a sharing image from it, and whether
+    # the file had an H1 (``"none"``: the title, if any, is the front matter's).
+    front_matter: str = ""
+    description: str = ""
+    image: str = ""
+    heading: str = "title"
+    # Reference-style link definitions (``[1]: https://… "title"``) outside any block, as
+    # written: annotations, notes and the lede are rendered with them.
+    references: str = ""
 
     def comparable(self):
         """Everything that is stored, without source positions or warnings."""
@@ -69,11 +90,16 @@ class IssueDoc:
             self.lede_heading,
             self.lede,
             tuple(section.comparable() for section in self.sections),
+            extra_front_matter(self.front_matter),
+            self.description,
+            self.image,
+            self.heading,
+            self.references,
         )
 
     def all_text(self):
         """Every piece of text and every URL the issue holds, as one string to search."""
-        parts = [self.title, self.lede_heading, self.lede]
+        parts = [self.title, self.lede_heading, self.lede, self.front_matter, self.references]
         for section in self.sections:
             parts += [section.heading, section.url, section.note]
             for entry in section.entries:

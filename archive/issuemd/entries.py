@@ -10,6 +10,7 @@ import textwrap
 
 from .docs import EntryDoc
 from .inline import (
+    ANNOTATION_FIELD,
     BARE_URL,
     BROKEN_LINK,
     CIRCLED,
@@ -17,6 +18,7 @@ from .inline import (
     FIELD,
     MAX_URL,
     NUMBERED,
+    REFERENCE_LINK,
     SEPARATOR,
     check_url,
     inline_of,
@@ -24,6 +26,7 @@ from .inline import (
     meaningful_children,
     plain_text,
     plain_text_of,
+    reference_key,
     unwrap_redirect,
     url_problem,
 )
@@ -34,14 +37,16 @@ class _Entry:
 
     def __init__(self, title, url, line, head="", body=None, kind="paragraph"):
         self.title, self.url, self.line = title, url, line
+        self.link_source = ""  # a reference-style link as written: [title][1]
         self.head = head  # Markdown of the entry's own line after its link
         self.body = body if body is not None else []
         self.kind = kind
 
 
 class _Section:
-    def __init__(self, heading, line, url="", level=2):
+    def __init__(self, heading, line, url="", level=2, untitled=False):
         self.heading, self.line, self.url, self.level = heading, line, url, level
+        self.untitled = untitled
         self.note = []
         self.entries = []
         self.start = line - 1  # first source line (0-based) of the section's heading
@@ -105,9 +110,25 @@ class EntryReading:
             self.warn(f"a URL of {len(url)} characters is kept as text, not as a link", line)
             return None
         split = self.after_link(text_source, link)
+        link_source = ""
+        if split is None:
+            split = self.after_reference(text_source, link)
+            link_source = split[2] if split else ""
         head = SEPARATOR.sub("", split[1]).strip() if split else text_source.strip()
         title = ("".join(prefix) + plain_text(link)).strip()
-        return _Entry(title or url, unwrap_redirect(url), line, head=head, kind=kind)
+        entry = _Entry(title or url, unwrap_redirect(url), line, head=head, kind=kind)
+        entry.link_source = link_source if not prefix else ""
+        return entry
+
+    def after_reference(self, text, link):
+        """``text`` split after a reference-style ``link`` (``[t][1]``, ``[t][]``, ``[t]``):
+        (before and link, rest, the link as written), or None."""
+        for match in REFERENCE_LINK.finditer(text):
+            label = match.group(2) or match.group(1)
+            found = self.references.get(reference_key(label))
+            if found and found["href"] == link.attrs["href"]:
+                return text[: match.end()], text[match.end() :], match.group(0)
+        return None
 
     def entry_start(self, node, following):
         """The entry that ``node`` starts, when it starts one, else None.
@@ -150,16 +171,17 @@ class EntryReading:
         return None
 
     def opening_link_paragraph(self, node):
-        """``[@摸鱼周报 #11](url)：text``: a paragraph that opens with a link and a colon."""
+        """``[@摸鱼周报 #11](url)：text`` or ``[title](url) — text``: a paragraph that opens
+        with a link and a separator. (A paragraph that only mentions a link stays text.)"""
         inline = inline_of(node)
         if node.type != "paragraph" or inline is None or not inline.children:
             return None
         children = inline.children
         if children[0].type != "link" or len(children) < 2 or children[1].type != "text":
             return None
-        if not children[1].content.lstrip().startswith((":", "：")):
+        if not children[1].content.lstrip().startswith((":", "：", "—", "–", "- ")):
             return None
-        return self.link_entry(node, self.source_of(node), inline, node.map[0] + 1)
+        return self.link_entry(node, self.source_of(node), inline, node.map[0] + 1, kind="opening")
 
     def bold_title_with_url(self, inline, following):
         children = meaningful_children(inline.children)
@@ -168,9 +190,24 @@ class EntryReading:
         title = plain_text(children[0]).strip()
         rest = children[1:]
         url = None
-        if len(rest) == 1 and rest[0].type == "text":
+        head = ""
+        lines = self.lines[inline.map[0] : inline.map[1]] if inline.map else []
+        if (
+            len(lines) >= 2
+            and lines[0].strip().startswith("**")
+            and lines[0].strip().endswith("**")
+        ):
+            # **Title** / the URL, bare or <autolinked> / more lines: the annotation
+            match = BARE_URL.match(lines[1].strip())
+            if match and len(lines) > 2:
+                url, head = match.group(1), "\n".join(line.strip() for line in lines[2:])
+        if url:
+            pass
+        elif len(rest) == 1 and rest[0].type == "text":
             match = BARE_URL.match(rest[0].content.strip())
             url = match.group(1) if match else None
+        elif len(rest) == 1 and rest[0].type == "link" and rest[0].markup == "autolink":
+            url = rest[0].attrs["href"]
         elif not rest and following is not None and following.type == "paragraph":
             following_children = meaningful_children(inline_of(following).children)
             if len(following_children) == 1 and following_children[0].type == "text":
@@ -178,9 +215,10 @@ class EntryReading:
                 if match:
                     url = match.group(1)
                     following.consumed = True
-        if not url or not title or len(title) > 200:
+        if not url or not title or len(title) > 200 or url_problem(url):
             return None
-        return _Entry(title, unwrap_redirect(url), inline.map[0] + 1 if inline.map else 0)
+        line = inline.map[0] + 1 if inline.map else 0
+        return _Entry(title, unwrap_redirect(url), line, head=head)
 
     def text_entry(self, node, inline, line):
         """A numbered item with no link (a quote, an announcement): kept as a text entry."""
@@ -238,27 +276,40 @@ class EntryReading:
         return _Section(text, node.map[0] + 1, url=url, level=7)
 
     def field_entry(self, heading, following):
-        """``### Title`` followed by ``链接：URL``: the URL comes from the field."""
-        if following is None or following.type != "paragraph":
+        """``### Title`` over labelled lines, in a paragraph or as bullets: the URL from its
+        ``链接：`` / ``地址：`` / ``Link:`` / ``URL:`` line, the annotation from the rest (a
+        ``介绍：`` / ``Description:`` label dropped)."""
+        if following is None or following.type not in ("paragraph", "bullet_list"):
             return None
-        inline = inline_of(following)
-        children = inline.children
-        if not children or children[0].type != "text" or not FIELD.match(children[0].content):
-            return None
-        label_rest = FIELD.sub("", children[0].content, count=1).strip()
-        url = None
-        if label_rest:
-            match = BARE_URL.match(label_rest.split()[0])
-            url = match.group(1) if match else None
-        elif len(children) > 1 and children[1].type == "link":
-            url = children[1].attrs["href"]
+        if following.type == "paragraph":
+            lines = [line.strip() for line in self.lines[following.map[0] : following.map[1]]]
+        else:
+            lines = []
+            for item in following.children:
+                item_lines = self.lines[item.map[0] : item.map[1]]
+                first = re.sub(r"^\s*[-*+]\s+", "", item_lines[0]) if item_lines else ""
+                lines.append(" ".join([first.strip(), *(x.strip() for x in item_lines[1:])]))
+        url, annotation = None, []
+        for line in lines:
+            if url is None and FIELD.match(line):
+                value = FIELD.sub("", line, count=1).strip()
+                match = BARE_URL.match(value.split()[0]) if value else None
+                url = match.group(1) if match else None
+                if url is None:
+                    linked = re.match(r"^\[[^\]]*\]\(<?(https?://[^\s)>]+)>?\)", value)
+                    url = linked.group(1) if linked else None
+                if url is None:
+                    return None
+                continue
+            annotation.append(ANNOTATION_FIELD.sub("", line, count=1))
         if not url or url_problem(url):
             return None
-        following.field_line = following.map[0]
+        following.consumed = True
         return _Entry(
             plain_text(inline_of(heading)).strip(),
             unwrap_redirect(url),
             heading.map[0] + 1,
+            head="\n".join(annotation).strip(),
             kind="heading",
         )
 

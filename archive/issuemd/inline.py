@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
 
 from .docs import ParseError
 
@@ -25,6 +26,13 @@ SEPARATOR = re.compile(r"^[\s:：，,、\-—–|]+")
 FIELD = re.compile(
     r"^\s*(?:链接|地址|项目地址|网址|原文|URL|Link|Website|Homepage)\s*[:：]\s*", re.IGNORECASE
 )
+# The label of a line that carries an entry's annotation under a ``### Title``: dropped, the
+# text kept.
+ANNOTATION_FIELD = re.compile(
+    r"^\s*(?:介绍|简介|描述|说明|推荐理由|Description|Summary|Notes?|Why)\s*[:：]\s*", re.IGNORECASE
+)
+# A reference-style link: [text][label], [text][] or [text].
+REFERENCE_LINK = re.compile(r"\[((?:[^\[\]\\]|\\.)*)\](?:\[((?:[^\[\]\\]|\\.)*)\])?(?![(:])")
 BROKEN_LINK = re.compile(r"\[[^\]]*\]\((?:https?:)?//[^)\s]*$")
 BARE_URL = re.compile(r"^<?(https?://[^\s<>]+)>?$")
 _REDIRECT_PARAMS = ("target", "url", "to", "redirect", "redirect_url", "u", "dest")
@@ -164,3 +172,25 @@ def plain_text_of(node):
     if node.type == "code_inline":
         return f"{node.markup}{node.content}{node.markup}"
     return f"{node.markup}{plain_text(node)}{node.markup}"
+
+
+def reference_key(label):
+    """A reference label as markdown-it keys it: whitespace collapsed, case folded."""
+    return " ".join(label.split()).lower().upper()
+
+
+def reference_says(link_source, references, title, url):
+    """Whether a reference-style link as written (``[title][1]``) still says ``title`` and
+    ``url`` with the issue's ``references``: an editor may have changed either since."""
+    if not link_source or not references:
+        return False
+
+    root = SyntaxTreeNode(MARKDOWN.parse(f"{link_source}\n\n{references}"))
+    paragraph = root.children[0] if root.children else None
+    inline = inline_of(paragraph) if paragraph is not None else None
+    links = [child for child in inline.children if child.type == "link"] if inline else []
+    return (
+        len(links) == 1
+        and links[0].attrs.get("href") == url
+        and plain_text(links[0]).strip() == title
+    )

@@ -57,8 +57,16 @@ from .inline import (
     unwrap_redirect,
     url_problem,
 )
-from .meta import find_date, from_file_name, parse_heading, split_front_matter
-from .render import default_title
+from .meta import (
+    KNOWN_FRONT_MATTER,
+    FrontMatterError,
+    find_date,
+    from_file_name,
+    parse_heading,
+    split_front_matter,
+    title_from_file_name,
+)
+from .render import default_title, said_by
 
 
 class _Parser(EntryReading):
@@ -68,10 +76,15 @@ class _Parser(EntryReading):
         self.source = source
         self.style = style
         self.text = clean_text(text)
-        self.meta, self.text = split_front_matter(self.text)
+        try:
+            self.meta, self.text = split_front_matter(self.text)
+        except FrontMatterError as error:
+            raise ParseError(str(error), line=error.line, source=source) from None
         self.lines = self.text.split("\n")
         self.warnings = []
         self.file_stem = ""
+        self.definition_lines = set()  # reference definitions, kept apart (doc.references)
+        self.references = {}  # markdown-it's: {label: {"href", "title", "map"}}
 
     def error(self, message, line=None):
         return ParseError(message, line=line, source=self.source)
@@ -90,6 +103,7 @@ class _Parser(EntryReading):
             self.lines[index]
             for index in range(start, end)
             if not any(low <= index < high for low, high in skip)
+            and index not in self.definition_lines
         ]
         return "\n".join(kept).strip("\n").rstrip()
 
@@ -138,7 +152,12 @@ class _Parser(EntryReading):
         return (under.most_common(1)[0][0] if under else 2), None
 
     def parse(self, number=None, date=None):
-        root = SyntaxTreeNode(MARKDOWN.parse(self.text))
+        env = {}
+        root = SyntaxTreeNode(MARKDOWN.parse(self.text, env))
+        for reference in env.get("references", {}).values():
+            if reference.get("map"):
+                self.definition_lines.update(range(*reference["map"]))
+        self.references = env.get("references", {})
         nodes = list(root.children)
         title, heading_line, first = "", None, 0
         for index, node in enumerate(nodes):
@@ -180,6 +199,8 @@ class _Parser(EntryReading):
                 inline = inline_of(node)
                 text = plain_text(inline).strip() if inline is not None else ""
                 links = links_of(inline) if inline is not None else []
+                if section is None and entry_level and level == entry_level and links:
+                    open_section(_Section("", line, untitled=True))  # entries before any heading
                 if level >= 3 and not links and BROKEN_LINK.search(text):
                     raise self.error(f"broken link syntax in the heading {text!r}", line)
                 if level <= section_level and level > 1 or (level == 1 and heading_line):
@@ -216,18 +237,20 @@ class _Parser(EntryReading):
             else:
                 bold = (
                     self.bold_section(node, following)
-                    if entry is None or entry.kind in ("paragraph", "list", "text")
+                    if entry is None or entry.kind in ("paragraph", "list", "text", "opening")
                     else None
                 )
                 if bold is not None:
                     open_section(bold)
                     continue
+            if node.type != "heading" and section is None and self.starts_entries(node, following):
+                open_section(_Section("", line, untitled=True))  # entries before any heading
             if node.type != "heading" and section is not None:
                 started = None
-                if entry is None or entry.kind in ("paragraph", "list", "text"):
+                if entry is None or entry.kind in ("paragraph", "list", "text", "opening"):
                     if not entry_level:
                         started = self.entry_start(node, following)
-                    if started is None and entry is None:
+                    if started is None and (entry is None or entry.kind == "opening"):
                         started = self.opening_link_paragraph(node)
                 if started is not None:
                     close_entry()
@@ -272,7 +295,24 @@ class _Parser(EntryReading):
                 title = ""  # the slug stood in for a missing title
         elif title == default_title(number, date):
             title = ""  # the title every issue gets by default; not one of its own
+        elif not title and heading_line is None:
+            title = title_from_file_name(self.file_stem)  # 150-some-title.md
         doc = IssueDoc(number=number, title=title, date=date, slug=slug)
+        # Front matter is kept, as written, when it says more than the document holds (an
+        # author, tags, a layout): what it would say otherwise is written afresh on export.
+        doc.front_matter = self.meta.text if set(self.meta) - KNOWN_FRONT_MATTER else ""
+        # Without an H1 the file is exported without one when there is no title to write
+        # (none, or one made up) or its front matter, kept, says the title; else the title
+        # becomes the H1 our own shape has.
+        if heading_line is None and (
+            not title or (doc.front_matter and said_by(self.meta, "title"))
+        ):
+            doc.heading = "none"
+        for key, field in (("description", "description"), ("image", "image")):
+            value = said_by(self.meta, key)
+            setattr(doc, field, value.strip() if isinstance(value, str) else "")
+        if doc.image and url_problem(doc.image):
+            doc.image = ""  # a relative or odd address: kept in the front matter only
 
         # Everything before the first section with entries is the lede, as written.
         first = next(
@@ -288,6 +328,7 @@ class _Parser(EntryReading):
             doc.lede = self.slice_lines(nodes)
         for section in sections[first:]:
             doc.sections.append(self.section_doc(section))
+        doc.references = "\n".join(self.lines[i] for i in sorted(self.definition_lines))
         doc.warnings = self.warnings
         return doc
 
@@ -307,10 +348,38 @@ class _Parser(EntryReading):
             return ""
         start = min(node.map[0] for node in nodes)
         end = max(node.map[1] for node in nodes)
-        return "\n".join(self.lines[start:end]).strip("\n").rstrip()
+        kept = [
+            self.lines[index] for index in range(start, end) if index not in self.definition_lines
+        ]
+        return "\n".join(kept).strip("\n").rstrip()
+
+    def starts_entries(self, node, following):
+        """Whether a block before any section heading starts entries (a link list, a
+        paragraph opening with a link): they make a section without a heading. Read on a
+        copy, so that nothing is marked consumed."""
+        if self.style != "auto" and self.style != "list" and node.type.endswith("_list"):
+            return False
+        saved = getattr(following, "consumed", None) if following is not None else None
+        found = (
+            self.entry_start(node, following) is not None
+            or self.opening_link_paragraph(node) is not None
+            or bool(self.list_entries(node))
+        )
+        if following is not None:
+            if saved is None and hasattr(following, "consumed"):
+                del following.consumed
+            elif saved is not None:
+                following.consumed = saved
+        return found and node.type != "heading"
 
     def section_doc(self, section):
-        doc = SectionDoc(heading=section.heading, url=section.url, line=section.line)
+        doc = SectionDoc(
+            heading=section.heading,
+            url=section.url,
+            line=section.line,
+            untitled=section.untitled,
+            level=1 if section.level == 1 else 2,
+        )
         doc.note = self.slice(section.note)
         if len(doc.heading) > MAX_HEADING:
             doc.note = doc.heading + ("\n\n" + doc.note if doc.note else "")
@@ -329,9 +398,6 @@ class _Parser(EntryReading):
             if match:
                 tags += [tag.strip() for tag in re.split(r"[,，]", match.group(1)) if tag.strip()]
                 skip.append(tuple(node.map))
-            field_line = getattr(node, "field_line", None)
-            if field_line is not None:
-                skip.append((field_line, field_line + 1))
         annotation = self.slice(entry.body, skip)
         if entry.head:
             annotation = entry.head + ("\n\n" + annotation if annotation else "")
@@ -350,6 +416,7 @@ class _Parser(EntryReading):
             tags=list(dict.fromkeys(tags)),
             children=children,
             line=entry.line,
+            link_source=entry.link_source,
         )
 
     def children(self, body):
@@ -395,7 +462,8 @@ class _Marker:
 def parse_issue(text, *, source="<text>", number=None, file_name=None, style="auto"):
     """Parse one issue.
 
-    ``file_name`` (without folders) supplies the number and date when the text names none;
+    ``file_name`` supplies the number and date when the text names none (without folders,
+    but for a month's file in a year's folder: ``2024/05.md``);
     ``number`` does the same directly. ``style`` forces how entries are written:
     ``headings``, ``numbered`` or ``list`` (``auto`` decides from the text)."""
     if "\x00" in text:

@@ -82,6 +82,25 @@ class Issue(models.Model):
         blank=True,
         help_text=_("Empty: a draft. In the future: scheduled. Readers see it from then on."),
     )
+    description = models.CharField(
+        _("description"),
+        max_length=500,
+        blank=True,
+        help_text=_("A sentence for search engines and link previews. Empty: the lede's start."),
+    )
+    image = HttpURLField(
+        _("sharing image"),
+        max_length=2000,
+        blank=True,
+        help_text=_("The picture shown where the issue is shared (an https address)."),
+    )
+    # What an imported file said that has no field of its own, written back on export: its
+    # front matter as written (an author, a layout…), its reference-style link definitions
+    # (``[1]: https://…``, which the lede, notes and annotations may use), and whether it had
+    # an H1 for its title.
+    front_matter = models.TextField(editable=False, blank=True)
+    references = models.TextField(editable=False, blank=True)
+    title_heading = models.BooleanField(default=True, editable=False)
     link_count = models.PositiveIntegerField(default=0, editable=False)  # publishing.tallies
     tallied = models.BooleanField(default=False, editable=False)  # in the tallies as public
     source = models.CharField(
@@ -108,6 +127,7 @@ class Issue(models.Model):
             models.CheckConstraint(
                 condition=Q(number__isnull=False) | ~Q(slug=""), name="issue_number_or_slug"
             ),
+            models.CheckConstraint(condition=http_only("image"), name="issue_image_http"),
         ]
         indexes = [
             # Home page and /issues/: published issues, newest first.
@@ -126,7 +146,9 @@ class Issue(models.Model):
         return self.display_title
 
     def save(self, *args, **kwargs):
-        self.lede_html = render_markdown(self.lede)
+        self.image = self.image.strip()
+        refuse_unsafe_url(self.image, "image")
+        self.lede_html = render_markdown(self.lede, self.references)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -185,6 +207,14 @@ class Section(models.Model):
     )
     note = models.TextField(_("note"), blank=True, help_text=_("Markdown, shown above the links."))
     note_html = models.TextField(editable=False, blank=True)
+    # Links written before any heading of the imported file: shown, and exported, without
+    # a heading (their category is the archive's "Uncategorized").
+    untitled = models.BooleanField(
+        _("without a heading"),
+        default=False,
+        help_text=_("Shown as the issue's opening links, with no section heading."),
+    )
+    heading_level = models.PositiveSmallIntegerField(default=2, editable=False)  # 1: a later H1
 
     class Meta:
         verbose_name = _("section")
@@ -205,5 +235,5 @@ class Section(models.Model):
     def save(self, *args, **kwargs):
         self.heading_url = self.heading_url.strip()
         refuse_unsafe_url(self.heading_url, "heading_url")
-        self.note_html = render_markdown(self.note)
+        self.note_html = render_markdown(self.note, self.issue.references if self.note else "")
         super().save(*args, **kwargs)

@@ -108,6 +108,8 @@ class Link(models.Model):
     )
     # What was typed or imported, when cleaning changed it: export writes it back.
     written_url = models.CharField(max_length=2000, blank=True, editable=False)
+    # The title's link as the file wrote it when not ``[title](url)``: ``[title][1]``.
+    link_source = models.CharField(max_length=2000, blank=True, editable=False)
     normalized_url = models.CharField(max_length=2000, editable=False, db_index=True)
     domain = models.CharField(_("domain"), max_length=255, editable=False)
     annotation = models.TextField(_("annotation"), blank=True, help_text=_("Markdown."))
@@ -171,4 +173,10 @@ class Link(models.Model):
             self.written_url = ""  # the address was changed since
         self.normalized_url = normalize_url(self.url) if self.url else ""
         self.domain = domain_of(self.url)[:255] if self.url else ""
-        self.annotation_html = render_markdown(self.annotation)
+        self.annotation_html = render_markdown(self.annotation, self.references())
+
+    def references(self):
+        """The issue's reference-style link definitions, when the annotation may use one."""
+        if "]" not in self.annotation or self.section_id is None:
+            return ""
+        return self.section.issue.references

@@ -246,10 +246,12 @@ def issue_detail(request, number=None, slug=None):
     for section in sections:
         section.category_url = addresses.category(section.category.slug)
     previous, following = neighbours(issue)
-    description = summary(issue.lede_html) or ", ".join(
-        section.category.name for section in sections
+    description = (
+        issue.description
+        or summary(issue.lede_html)
+        or ", ".join(section.category.name for section in sections if not section.untitled)
     )
-    image = first_image(
+    image = issue.image or first_image(
         issue.lede_html,
         *(section.note_html for section in sections),
         *(link.annotation_html for link in links),

@@ -12,8 +12,10 @@ from archive.models import Issue
 class Command(BaseCommand):
     help = (
         "Check imported Markdown files against the database: the recall of their http(s) "
-        "URLs (each must be a link's URL or stand in the stored Markdown), and that exporting "
-        "each issue and importing it again gives the same issue."
+        "URLs (each must be a link's URL or stand in the stored Markdown), the recall of their "
+        "entries as links (list items, headings, labelled URLs, bold titles and paragraphs "
+        "that open with a link, inline or reference-style, as found line by line), and that "
+        "exporting each issue and importing it again gives the same issue."
     )
 
     def add_arguments(self, parser):
@@ -27,9 +29,17 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         issues = {issue.number or issue.slug: issue for issue in Issue.objects.all()}
         totals = defaultdict(
-            lambda: {"files": 0, "urls": 0, "missing": 0, "different": 0, "absent": 0}
+            lambda: {
+                "files": 0,
+                "urls": 0,
+                "missing": 0,
+                "different": 0,
+                "absent": 0,
+                "entries": 0,
+                "unlinked": 0,
+            }
         )
-        missing, different = [], []
+        missing, different, unlinked = [], [], []
         for path in files:
             folder = totals[str(next((Path(p) for p in paths if _within(path, p)), path.parent))]
             folder["files"] += 1
@@ -46,18 +56,24 @@ class Command(BaseCommand):
             folder["urls"] += result.urls
             folder["missing"] += len(result.missing)
             missing += [f"{path}: {url}" for url in result.missing]
+            folder["entries"] += result.entries
+            folder["unlinked"] += len(result.unlinked)
+            unlinked += [f"{path}: entry not a link: {url}" for url in result.unlinked]
             if not result.round_trip:
                 folder["different"] += 1
                 different.append(f"{path}: {issue.label} {issue.display_title}")
         for name, row in totals.items():
             recall = 1 - row["missing"] / row["urls"] if row["urls"] else 1.0
+            linked = 1 - row["unlinked"] / row["entries"] if row["entries"] else 1.0
             self.stdout.write(
                 f"{name}: {row['files']} files, {row['absent']} not imported, "
                 f"URL recall {recall:.4f} ({row['urls'] - row['missing']}/{row['urls']}), "
+                f"entry recall {linked:.4f} ({row['entries'] - row['unlinked']}/{row['entries']}"
+                " entries are links), "
                 f"export → re-import identical {row['files'] - row['absent'] - row['different']}"
                 f"/{row['files'] - row['absent']}"
             )
-        for line in missing[:show] + different[:show]:
+        for line in missing[:show] + different[:show] + unlinked[:show]:
             self.stdout.write(f"  {line}")
         if missing or different:
             raise CommandError(f"{len(missing)} URLs missing, {len(different)} issues differ")

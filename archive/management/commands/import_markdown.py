@@ -2,13 +2,19 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.urls import reverse
+from django.utils import translation
 
+from archive.ingest import relative
 from archive.ingest.loading import load_issue, undated_publish_dates
 from archive.ingest.sources import (
     DatesError,
     date_for,
+    file_name_of,
     git_first_dates,
     markdown_files,
     read_dates,
@@ -20,7 +26,8 @@ from archive.issuemd.parse import ENTRY_STYLES
 from archive.management.progress import Progress
 from archive.models import Issue
 
-CONFLICT_CHOICES = ("update", "skip", "fail")
+CONFLICT_CHOICES = ("fail", "skip", "update")
+LANGUAGES = ("en", "zh-hans")
 
 
 class DryRun(Exception):
@@ -58,7 +65,8 @@ class Command(BaseCommand):
         "Each file is one issue, imported in one transaction and matched by issue number: "
         "re-importing changes nothing, an edited file updates its issue in place. An issue's "
         "date is the one its file gives; --dates and --dates-from-git date the files that "
-        "give none."
+        "give none. Exit status: 0 when every file was read, 2 when some failed (each listed "
+        "with its line), 1 when nothing could be done."
     )
 
     def add_arguments(self, parser):
@@ -92,16 +100,37 @@ class Command(BaseCommand):
         parser.add_argument(
             "--on-conflict",
             choices=CONFLICT_CHOICES,
-            default="update",
+            default="fail",
             help="when an issue number is already taken by an issue from another file (or "
-            "made in the admin): update it (default), skip the file, or fail before "
-            "importing anything",
+            "made in the admin): fail before importing anything (default), skip those files, "
+            "or update the issues with them",
+        )
+        parser.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="the archive's own address (e.g. its raw-file address), against which "
+            "relative images and links are resolved; links to sibling issue files become "
+            "links to those issues here either way",
+        )
+        parser.add_argument(
+            "--language",
+            choices=LANGUAGES,
+            help="the language of what the importer writes itself (the name of the section "
+            "of links before any heading, the report); default: the site's LANGUAGE_CODE",
         )
 
-    def handle(self, *args, paths, dry_run, publish, format, **options):
+    def handle(self, *args, language=None, **options):
+        with translation.override(language or settings.LANGUAGE_CODE):
+            return self.run(**options)
+
+    def run(self, *, paths, dry_run, publish, format, base_url, **options):
         started = time.monotonic()
         verbosity = options["verbosity"]
         on_conflict = options["on_conflict"]
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise CommandError(f"--base-url must be an http(s) address, not “{base_url[:80]}”")
+        if base_url and not base_url.endswith("/"):
+            base_url += "/"
         try:
             files, translations = markdown_files(paths)
             dates = read_dates(options["dates"]) if options["dates"] else {}
@@ -117,8 +146,8 @@ class Command(BaseCommand):
                 parsed.append((path, read_issue(path, format)))
             except ParseError as error:
                 failures.append(str(error))
-                self.stderr.write(self.style.ERROR(str(error)))
         dated = self.apply_dates(parsed, dates, git_dates)
+        unresolved = relative.resolve(parsed, paths, base_url, issue_address)
         cleaned = Counter(
             name.lower()
             for _path, doc in parsed
@@ -139,7 +168,8 @@ class Command(BaseCommand):
             more = f"; and {len(collisions) - 20} more" if len(collisions) > 20 else ""
             raise CommandError(
                 f"{len(collisions)} issues are already taken by other sources, nothing was "
-                f"imported ({listed}{more}). Use --on-conflict update or skip."
+                f"imported ({listed}{more}). Use --on-conflict skip to leave them, or update "
+                "to overwrite them."
             )
         skipped = {collision.path for collision in collisions} if on_conflict == "skip" else set()
         to_load = [(path, doc) for path, doc in parsed if path not in skipped]
@@ -150,37 +180,47 @@ class Command(BaseCommand):
         warnings = []
         progress = Progress(self.stdout, len(to_load), enabled=verbosity >= 1)
         for done, (path, doc) in enumerate(to_load, start=1):
-            result = self.load(path, doc, publish, dry_run, undated_at.get(doc.number))
+            try:
+                result = self.load(path, doc, publish, dry_run, undated_at.get(doc.number))
+            except (ValidationError, DatabaseError) as error:
+                reason = "; ".join(getattr(error, "messages", None) or [str(error)])
+                failures.append(f"{path}: {reason}")
+                continue
+            finally:
+                progress.update(done, path.name)
             outcomes[result.outcome] += 1
             sections += result.sections
             links += result.links
             warnings += doc.warnings
             if verbosity >= 2:
                 self.stdout.write(f"{path}: {result.issue.label} {result.outcome}")
-            progress.update(done, path.name)
         progress.finish()
         for warning in warnings:
             self.stderr.write(self.style.WARNING(f"warning: {warning}"))
+        for failure in failures:
+            self.stderr.write(self.style.ERROR(f"failed: {failure}"))
 
         elapsed = time.monotonic() - started
         parts = [
-            f"{len(files)} files",
-            f"{outcomes['created']} created",
+            f"{outcomes['created']} imported",
             f"{outcomes['updated']} updated",
             f"{outcomes['unchanged']} unchanged",
         ]
         if skipped:
             parts.append(f"{len(skipped)} skipped")
-        parts += [
-            f"{sections} sections",
-            f"{links} links",
-            f"{len(warnings)} warnings",
-            f"{len(failures)} failed",
-        ]
+        parts.append(f"{len(failures)} failed")
+        details = [f"{sections} sections", f"{links} links", f"{len(warnings)} warnings"]
         if translations:
             folders = sorted({str(path.parent) for path in translations})
-            parts.append(f"{len(translations)} translations left out ({', '.join(folders)})")
-        summary = ("Dry run: " if dry_run else "") + ", ".join(parts) + f", {elapsed:.1f}s"
+            details.append(f"{len(translations)} translations left out ({', '.join(folders)})")
+        summary = (
+            ("Dry run, nothing written: " if dry_run else "")
+            + f"{len(files)} files: "
+            + ", ".join(parts)
+            + "; "
+            + ", ".join(details)
+            + f"; {elapsed:.1f}s"
+        )
         self.report_dates(dated, parsed)
         if cleaned_urls:
             counts = ", ".join(f"{name} {n}" for name, n in cleaned.most_common(8))
@@ -188,10 +228,28 @@ class Command(BaseCommand):
                 f"URLs cleaned of tracking parameters: {cleaned_urls} ({counts}); "
                 "the files' own addresses are kept for export"
             )
+        self.report_unresolved(unresolved, base_url, verbosity)
         self.report_collisions(collisions, on_conflict, verbosity)
         if failures:
-            raise CommandError(summary)
+            done = sum(outcomes.values())
+            raise CommandError(summary, returncode=2 if done else 1)
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def report_unresolved(self, unresolved, base_url, verbosity):
+        if not unresolved:
+            return
+        files = len({item.path for item in unresolved})
+        hint = "" if base_url else "; give --base-url to resolve them"
+        self.stdout.write(
+            self.style.WARNING(
+                f"{len(unresolved)} relative addresses in {files} files left as written{hint}:"
+            )
+        )
+        shown = unresolved if verbosity >= 2 else unresolved[:20]
+        for item in shown:
+            self.stdout.write(f"  {item}")
+        if len(shown) < len(unresolved):
+            self.stdout.write(f"  … and {len(unresolved) - len(shown)} more (-v 2 lists all)")
 
     def apply_dates(self, parsed, dates, git_dates):
         """Give undated documents the date --dates or git gives them; {source: count}."""
@@ -234,7 +292,7 @@ class Command(BaseCommand):
                 collisions.append(Collision(path, label, str(seen[key])))
                 continue
             seen[key] = path
-            if key in stored and stored[key] != path.name:
+            if key in stored and stored[key] != file_name_of(path):
                 other = stored[key] or "an issue not imported from a file"
                 collisions.append(Collision(path, label, other))
         return collisions
@@ -269,9 +327,18 @@ class Command(BaseCommand):
     def load(self, path, doc, publish, dry_run, undated_at):
         try:
             with transaction.atomic():
-                result = load_issue(doc, publish=publish, source=path.name, undated_at=undated_at)
+                result = load_issue(
+                    doc, publish=publish, source=file_name_of(path), undated_at=undated_at
+                )
                 if dry_run:
                     raise DryRun
         except DryRun:
             pass
         return result
+
+
+def issue_address(doc):
+    """Where an issue being imported will be, for links to it from its siblings."""
+    if doc.number is not None:
+        return reverse("archive:issue", args=[doc.number])
+    return reverse("archive:special", args=[doc.slug])
