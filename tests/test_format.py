@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from archive.issuemd import ParseError, parse_issue, render_issue
+from archive.issuemd import ParseError, default_title, parse_issue, render_issue
 from archive.issuemd.numerals import parse_number, to_chinese
 from tests.conftest import FIXTURES
 
@@ -180,4 +180,10 @@ def test_tags_live_in_an_html_comment_under_the_entry():
     assert tokio.tags == ["Rust", "异步", "网络"]
     assert tokio.annotation == "* 异步运行时\n  * 子项"
     assert "<!-- tags: Rust, 异步, 网络 -->" in render_issue(doc)
+    assert parse_issue(render_issue(doc)).comparable() == doc.comparable()
+
+
+def test_an_issue_number_beyond_chinese_numerals_is_written_in_digits():
+    doc = parse_issue("## 工具\n\n### [A](https://a.example.com/)\n", number=123456)
+    assert default_title(123456) == "第123456期"
     assert parse_issue(render_issue(doc)).comparable() == doc.comparable()

@@ -94,7 +94,7 @@ class LinkInline(nested_admin.NestedStackedInline):
 class SectionInline(nested_admin.NestedStackedInline):
     model = Section
     form = SavesEveryRowForm
-    fields = ["category", "note", "position"]
+    fields = [("category", "untitled"), "note", "position"]
     sortable_field_name = "position"
     autocomplete_fields = ["category"]
     inlines = [LinkInline]
@@ -131,6 +131,7 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
     fieldsets = [
         (None, {"fields": [("number", "date"), "title", "published_at", "slug"]}),
         (_("Lede"), {"fields": ["lede_heading", "lede"]}),
+        (_("Sharing"), {"fields": ["description", "image"], "classes": ["collapse"]}),
     ]
     inlines = [SectionInline]
     actions = ["publish_now", "unpublish", "export_markdown"]

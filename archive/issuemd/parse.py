@@ -19,15 +19,19 @@ The seed's format, which the exporter writes::
 Real archives vary that; the family understood here:
 
 - number and date from the H1 (``第 N 期``, ``第三期``, ``#N``, ``Vol.N``, dates in any common
-  form), from YAML or ``Key: Value`` front matter, or from the file name;
+  form), from YAML, TOML or Pelican front matter (meta.py), or from the file name;
 - sections as H2, as H3 under one H2, or as bold lines (``**[分类](url)**``);
 - entries as link headings (``### 🐎 [title](url)``), numbered paragraphs (``N、[title](url)：
   text``), bullet or ordered list items starting with a link, a bold title over a bare URL, a
   plain heading followed by a ``链接：URL`` field, a paragraph ``[@name](url)：text`` that
-  opens a section, and numbered items with no link at all (quotes), kept as text entries.
+  opens a section, and numbered items with no link at all (quotes), kept as text entries;
+- reference-style links (``[title][1]`` with ``[1]: url`` definitions), entries before any
+  heading (a section without one), ``### Title`` over ``Link:``/``Description:`` bullets.
 
 This module reads the blocks in order and builds the document; entries.py recognises the
-entries, inline.py reads inline Markdown and URLs.
+entries, inline.py reads inline Markdown and URLs, meta.py front matter and file names. It is
+longer than our usual 400 lines because the walk over the blocks is one state machine (the
+open section and entry, the entry level, what the lede holds), clearer read whole than split.
 """
 
 from __future__ import annotations

@@ -16,7 +16,11 @@ _URL_UNSAFE = {" ": "%20", "<": "%3C", ">": "%3E", "\t": "%09", "\n": "%0A"}
 def default_title(number, date=None):
     """The heading an issue gets when it has no title of its own: ``2022年03月11日第三期``."""
     prefix = f"{date.year}年{date.month:02d}月{date.day:02d}日" if date else ""
-    return f"{prefix}第{to_chinese(number)}期"
+    try:
+        numeral = to_chinese(number)
+    except ValueError:  # 100,000 and beyond: in digits
+        numeral = str(number)
+    return f"{prefix}第{numeral}期"
 
 
 def escape_title(title):

@@ -3,6 +3,7 @@
     pages        the reader's pages uncached and cached, against a minimal Django view
     search       search latency and recall on a scratch archive of N links
     linkcheck    links checked per second, politely and not, against local servers
+    import       Markdown import throughput and memory, other shapes against our own
     lighthouse   Lighthouse scores of the main pages, both languages, mobile and desktop
     load         64 connections for a minute, an edit under load, PostgreSQL restarted
 
@@ -17,6 +18,7 @@ TOOLS = {
     "pages": "bench.tools.pages",
     "search": "bench.tools.search",
     "linkcheck": "bench.tools.linkcheck",
+    "import": "bench.tools.imports",
     "lighthouse": "bench.tools.lighthouse",
     "load": "bench.tools.load",
 }
