@@ -20,7 +20,16 @@ from taggit.models import Tag
 
 from ..issuemd import EntryDoc, IssueDoc, SectionDoc
 from ..issuemd.inline import reference_says
-from ..models import Category, Issue, Link, Section, TaggedLink, tag_names_by_link, unicode_slug
+from ..models import (
+    Category,
+    Issue,
+    Link,
+    Section,
+    TaggedLink,
+    link_rank,
+    tag_names_by_link,
+    unicode_slug,
+)
 from ..publishing import tallies
 from ..search import index as search_index
 from .urlnorm import normalize_url
@@ -232,6 +241,14 @@ def _write_sections(issue, doc):
         link.link_source = entry.link_source
         link.annotation = entry.annotation
         link.refresh_derived()
+        # Where it stands, written now so that the recount after commit has nothing to move.
+        link.category_id = section.category_id
+        if parent is None:
+            link.rank = link_rank(issue.number, issue.date, issue.pk, section.position, position)
+        else:
+            link.rank = link_rank(
+                issue.number, issue.date, issue.pk, section.position, parent.position, position
+            )
         if link.pk:
             reused.append(link)
         elif parent is None:
@@ -268,6 +285,8 @@ def _write_sections(issue, doc):
                 "domain",
                 "annotation",
                 "annotation_html",
+                "category",
+                "rank",
             ],
             batch_size=500,
         )
@@ -281,7 +300,7 @@ def _write_sections(issue, doc):
     tags = ensure_tags(name for _, names in tag_rows for name in names)
     TaggedLink.objects.bulk_create(
         [
-            TaggedLink(content_object=link, tag=tags[name.strip().lower()])
+            TaggedLink(content_object=link, tag=tags[name.strip().lower()], rank=link.rank)
             for link, names in tag_rows
             for name in dict.fromkeys(n for n in names if n.strip())
         ],
