@@ -243,12 +243,8 @@ def _write_sections(issue, doc):
         link.refresh_derived()
         # Where it stands, written now so that the recount after commit has nothing to move.
         link.category_id = section.category_id
-        if parent is None:
-            link.rank = link_rank(issue.number, issue.date, issue.pk, section.position, position)
-        else:
-            link.rank = link_rank(
-                issue.number, issue.date, issue.pk, section.position, parent.position, position
-            )
+        top, child = (position, None) if parent is None else (parent.position, position)
+        link.rank = link_rank(issue.number, issue.date, issue.pk, section.position, top, child)
         if link.pk:
             reused.append(link)
         elif parent is None:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from archive.issuemd import parse_issue, render_issue
 from bench.scratch import CATEGORIES, scratch_database, synthetic_text
@@ -216,8 +217,6 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({"seconds": elapsed, "peak_mb": peak, "summary": summary}))
 
     def report(self, figures, files, links):
-        from django.db import connection
-
         self.stdout.write(f"database: {connection.vendor}")
         for kind, (first, again) in figures.items():
             self.stdout.write(
