@@ -68,16 +68,19 @@ class Server:
             stdout=self.log,
             stderr=self.log,
         )
-        for _ in range(200):
+        # A loaded machine may accept the connection well before the worker answers: a read
+        # that times out is one more wait, not a failure (and never leaves gunicorn running).
+        deadline = time.monotonic() + 30
+        while True:
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
                     response.read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.05)
-        else:
-            self.stop()
-            raise RuntimeError("gunicorn did not start")
         self.cookies = CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
 
