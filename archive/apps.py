@@ -24,6 +24,7 @@ class ArchiveConfig(AppConfig):
         from django.conf import settings
 
         from .ingest.urlnorm import extend_tracking_parameters
+        from .mailing import signals as mailing_signals  # noqa: F401  (connect receivers)
         from .publishing import cache, signals  # noqa: F401  (connect the receivers of both)
 
         extend_tracking_parameters(settings.EXTRA_TRACKING_PARAMETERS)

@@ -49,4 +49,7 @@ urlpatterns = [
     path("links/<int:pk>/", views.link_detail, name="link"),
     path("search/", views.search, name="search"),
     path("suggest/", views.suggest, name="suggest"),
+    path("subscribe/", views.subscribe, name="subscribe"),
+    path("subscribe/confirm/<str:token>/", views.confirm, name="confirm"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -7,6 +7,7 @@ Without any, the site runs on a local SQLite file; DEBUG must be switched on exp
 import os
 import re
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -85,6 +86,9 @@ INSTALLED_APPS = [
     "taggit",
     "csp",
     "ninja",  # the API's docs page (its Swagger UI, served from our own static files)
+    "django_tasks",
+    "django_tasks_db",
+    "anymail",
     "archive",
 ]
 # Developers' tools (manage.py bench …): benchmarks, Lighthouse, load tests. Not the product's.
@@ -278,6 +282,55 @@ CONTENT_SECURITY_POLICY = {
 }
 if env_str("CSP_REPORT_URI"):
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env_str("CSP_REPORT_URI")]
+
+# Email. Messages go out through Django's email backends: SMTP from EMAIL_URL
+# (smtp://user:password@host:587 with STARTTLS, smtps://… for TLS from the start,
+# console:// to print them), or a provider through django-anymail: EMAIL_BACKEND=
+# anymail.backends.postmark.EmailBackend (amazon_ses, mailgun, …) with its ANYMAIL_* keys.
+EMAIL_URL = env_str("EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25")
+_email = urlsplit(EMAIL_URL)
+if _email.scheme == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+elif _email.scheme in ("smtp", "smtps"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = unquote(_email.hostname or "localhost")
+    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = not EMAIL_USE_SSL and EMAIL_PORT == 587
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+else:
+    raise ImproperlyConfigured(
+        f"EMAIL_URL must start with smtp://, smtps:// or console://, not {EMAIL_URL!r}."
+    )
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", EMAIL_BACKEND)
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+# Who the newsletter comes from, and where a reader's "unsubscribe" email goes (the
+# List-Unsubscribe mailto: address; empty: NEWSLETTER_FROM's address).
+NEWSLETTER_FROM = env_str("NEWSLETTER_FROM", f"{SITE_NAME} <newsletter@localhost>")
+NEWSLETTER_UNSUBSCRIBE_MAILTO = env_str("NEWSLETTER_UNSUBSCRIBE_MAILTO")
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = NEWSLETTER_FROM
+# Subscribing: days a confirmation link works, and confirmations one client address (and one
+# email address) may ask for in an hour.
+SUBSCRIBE_CONFIRM_DAYS = env_int("SUBSCRIBE_CONFIRM_DAYS", 7)
+SUBSCRIBE_PER_HOUR = env_int("SUBSCRIBE_PER_HOUR", 5)
+# Sending: messages a second at most, over every worker (0: as fast as they go), hard
+# bounces that mark a subscriber bounced, tries before a delivery fails, and seconds after
+# which a delivery a worker claimed but never finished (the worker died) is tried again.
+EMAIL_SEND_RATE = env_float("EMAIL_SEND_RATE", 0)
+BOUNCES_BEFORE_BOUNCED = env_int("BOUNCES_BEFORE_BOUNCED", 3)
+DELIVERY_ATTEMPTS = env_int("DELIVERY_ATTEMPTS", 5)
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300)
+DELIVERY_RETRY_SECONDS = env_int("DELIVERY_RETRY_SECONDS", 60)  # the first retry's wait
+
+# Background work (sending email) runs on a task queue kept in the database (django-tasks):
+# `manage.py db_worker` is its worker, as many of them as you like.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,8 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("api/", public_api.urls),
+    # Email providers' tracking webhooks (django-anymail): bounces and complaints.
+    path("anymail/", include("anymail.urls")),
     # For a load balancer: the process answers (nothing else is asked, not even the database).
     path("healthz", views.healthz, name="healthz"),
     path(

@@ -16,6 +16,7 @@ from .issues import (
     newest_number,
 )
 from .links import Link, LinkQuerySet, TaggedLink, link_rank, tag_names_by_link, tags_by_link
+from .mailing import Delivery, Mailing, Subscriber
 from .search import SearchEntry
 from .tallies import ArchiveState, IssueTally, Tally
 from .taxonomy import Category, CategoryAlias, tag_slug_of_symbols, unicode_slug
@@ -30,6 +31,7 @@ __all__ = [
     "BookmarkletKey",
     "Category",
     "CategoryAlias",
+    "Delivery",
     "HttpURLField",
     "InboxItem",
     "InboxItemQuerySet",
@@ -37,6 +39,7 @@ __all__ = [
     "IssueQuerySet",
     "IssueTally",
     "Link",
+    "Mailing",
     "LinkCheck",
     "LinkHealth",
     "LinkQuerySet",
@@ -44,6 +47,7 @@ __all__ = [
     "Section",
     "TaggedInboxItem",
     "TaggedLink",
+    "Subscriber",
     "Tally",
     "checked_order",
     "http_only",

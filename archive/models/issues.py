@@ -82,6 +82,11 @@ class Issue(models.Model):
         blank=True,
         help_text=_("Empty: a draft. In the future: scheduled. Readers see it from then on."),
     )
+    send_on_publish = models.BooleanField(
+        _("email it to subscribers when it goes live"),
+        default=False,
+        help_text=_("A scheduled issue is sent at its time; a published one when saved."),
+    )
     description = models.CharField(
         _("description"),
         max_length=500,

@@ -164,7 +164,8 @@ class PageCacheMiddleware:
                     cache.set, key, self.entry(response, version), settings.PAGE_CACHE_SECONDS
                 )
                 response["X-Cache"] = "miss"
-        if response.status_code == 200 and request.method in ("GET", "HEAD"):
+        private = "private" in response.get("Cache-Control", "")  # a subscriber's own page
+        if response.status_code == 200 and request.method in ("GET", "HEAD") and not private:
             self.finish(response, changed_at)
             response["Cache-Control"] = shared_cache_control()
         return response

@@ -15,10 +15,12 @@ from .pages import (
     year_detail,
 )
 from .search import search
+from .subscribe import confirm, subscribe, unsubscribe
 from .suggest import suggest
 
 __all__ = [
     "category_detail",
+    "confirm",
     "category_list",
     "domain_detail",
     "healthz",
@@ -28,8 +30,10 @@ __all__ = [
     "link_detail",
     "robots_txt",
     "search",
+    "subscribe",
     "suggest",
     "tag_detail",
     "tag_list",
+    "unsubscribe",
     "year_detail",
 ]
