@@ -8,13 +8,14 @@ rendering with their own unsubscribe address put in, so a batch of hundreds cost
 
 import re
 import textwrap
-from email.utils import formataddr, getaddresses, make_msgid
+from email.utils import formataddr, formatdate, getaddresses, make_msgid
 from urllib.parse import quote, urlsplit
 
 import css_inline
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -23,8 +24,11 @@ from ..publishing.addresses import Addresses
 from ..publishing.context import bcp47
 from . import tokens
 
-# Stands for the recipient's unsubscribe address until a message is made for them.
+# Stand for a recipient's own values until a message is made for them.
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/recipient"
+TO_PLACEHOLDER = "recipient@to.invalid"
+MESSAGE_ID_PLACEHOLDER = "<message-id@message-id.invalid>"
+DATE_PLACEHOLDER = "Thu, 01 Jan 1970 00:00:00 -0000"
 SITE_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
 MARKDOWN_SITE_RELATIVE = re.compile(r"(\]\(|^\s*\[[^\]]+\]:\s*)/(?!/)", re.MULTILINE)
 INLINER = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
@@ -108,7 +112,7 @@ class IssueEmail:
         self.html = INLINER.inline(html)
         self.issue_url = issue_url
 
-    def message(self, to, unsubscribe, message_id=None, connection=None):
+    def message(self, to, unsubscribe, message_id=None, connection=None, date=None):
         """The email to ``to``, whose one-click unsubscribe address is ``unsubscribe``."""
         headers = {
             "List-Unsubscribe": f"<{unsubscribe}>, <{unsubscribe_mailto()}>",
@@ -116,6 +120,7 @@ class IssueEmail:
             "List-Id": list_id(),
             "Message-ID": message_id or make_msgid(domain=message_domain()),
             "Content-Language": bcp47(self.language),
+            "Date": date or formatdate(localtime=settings.EMAIL_USE_LOCALTIME),
         }
         message = EmailMultiAlternatives(
             subject=self.subject,
@@ -129,6 +134,43 @@ class IssueEmail:
             self.html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe), "text/html"
         )
         return message
+
+    @property
+    def template(self):
+        """The message as bytes with placeholders for each recipient's own values, or None
+        when a placeholder would not come out verbatim (a part encoded for long lines):
+        then each message is built in full."""
+        if not hasattr(self, "_template"):
+            built = self.message(
+                TO_PLACEHOLDER,
+                UNSUBSCRIBE_PLACEHOLDER,
+                MESSAGE_ID_PLACEHOLDER,
+                date=DATE_PLACEHOLDER,
+            )
+            data = built.message().as_bytes(linesep="\r\n")
+            links = self.text.count(UNSUBSCRIBE_PLACEHOLDER) + self.html.count(
+                UNSUBSCRIBE_PLACEHOLDER
+            )
+            expected = {  # in the header, and each part's own
+                UNSUBSCRIBE_PLACEHOLDER: 1 + links,
+                TO_PLACEHOLDER: 1,
+                MESSAGE_ID_PLACEHOLDER: 1,
+                DATE_PLACEHOLDER: 1,
+            }
+            verbatim = all(data.count(key.encode()) == n for key, n in expected.items())
+            self._template = data if verbatim else None
+        return self._template
+
+    def raw(self, to, unsubscribe, message_id):
+        """(envelope recipient, message bytes) for ``to``, from the template."""
+        recipient = sanitize_address(to, settings.DEFAULT_CHARSET)
+        data = (
+            self.template.replace(TO_PLACEHOLDER.encode(), recipient.encode())
+            .replace(UNSUBSCRIBE_PLACEHOLDER.encode(), unsubscribe.encode())
+            .replace(MESSAGE_ID_PLACEHOLDER.encode(), message_id.encode())
+            .replace(DATE_PLACEHOLDER.encode(), formatdate(usegmt=True).encode())
+        )
+        return recipient, data
 
 
 _rendered = {}

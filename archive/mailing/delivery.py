@@ -20,6 +20,7 @@ Temporary failures (4xx, a refused or dropped connection) are retried with backo
 subscriber (``BOUNCES_BEFORE_BOUNCED``). A subscriber who left is skipped, even after the
 mailing was queued. ``EMAIL_SEND_RATE`` caps messages a second over every worker."""
 
+import contextlib
 import math
 import os
 import smtplib
@@ -31,6 +32,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
@@ -241,18 +244,25 @@ def send_batch(mailing, deliveries, connection, throttle):
     retry = False
     sent = 0
     domain = compose.message_domain()
+    sender = sanitize_address(compose.from_address(), settings.DEFAULT_CHARSET)
+    raw = isinstance(connection, SmtpBackend)  # bytes straight to the SMTP connection
     for at, delivery in enumerate(deliveries):
         subscriber = delivery.subscriber
         email = compose.issue_email(issue, subscriber.language)
-        message = email.message(
-            subscriber.address,
-            compose.unsubscribe_url(subscriber.pk, subscriber.language),
-            message_id=f"<issue-{issue.pk}.delivery-{delivery.pk}@{domain}>",
-            connection=connection,
-        )
+        unsubscribe = compose.unsubscribe_url(subscriber.pk, subscriber.language)
+        message_id = f"<issue-{issue.pk}.delivery-{delivery.pk}@{domain}>"
+        if raw and email.template is not None:
+            message = email.raw(subscriber.address, unsubscribe, message_id)
+        else:
+            message = email.message(
+                subscriber.address, unsubscribe, message_id=message_id, connection=connection
+            )
         throttle.wait()
         try:
-            connection.send_messages([message])
+            if isinstance(message, tuple):
+                connection.connection.sendmail(sender, [message[0]], message[1])
+            else:
+                connection.send_messages([message])
         except Exception as error:  # noqa: BLE001 (classified below; nothing is lost)
             refused = recipient_refused(error)
             if refused is None:
@@ -302,10 +312,8 @@ def deliver(mailing_id):
             sent += accepted
             retry = retry or later
     finally:
-        try:
+        with contextlib.suppress(Exception):  # a connection already gone
             connection.close()
-        except Exception:  # noqa: BLE001, S110 (a connection already gone)
-            pass
     if retry:
         when = ready_later(mailing_id)
         if when is not None:

@@ -6,6 +6,7 @@
     import       Markdown import throughput and memory, other shapes against our own
     lighthouse   Lighthouse scores of the main pages, both languages, mobile and desktop
     load         64 connections for a minute, an edit under load, PostgreSQL restarted
+    send         email messages a second from 1 and 4 queue workers, a worker's memory
 
 ``manage.py bench TOOL --help`` lists a tool's options."""
 
@@ -21,6 +22,7 @@ TOOLS = {
     "import": "bench.tools.imports",
     "lighthouse": "bench.tools.lighthouse",
     "load": "bench.tools.load",
+    "send": "bench.tools.send",
 }
 
 
