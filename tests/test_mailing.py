@@ -2,11 +2,13 @@
 bounces, into a real SMTP server on 127.0.0.1 (aiosmtpd)."""
 
 import re
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
+from django_tasks_db.management.commands import db_worker
 
 from archive.mailing import delivery
 from archive.models import Delivery, Subscriber
@@ -25,16 +27,19 @@ def smtp():
 
 
 def run_worker():
-    """The queue's real worker, until nothing is left that is due."""
-    call_command(
-        "db_worker",
-        "--batch",
-        "--no-startup-delay",
-        "--interval",
-        "0",
-        "--no-reload",
-        verbosity=0,
-    )
+    """The queue's real worker, in this process, until nothing is left that is due. It
+    keeps the test's connection (and so its transaction) instead of closing it between
+    tasks as a worker process does."""
+    with mock.patch(f"{db_worker.__name__}.close_old_connections", lambda: None):
+        call_command(
+            "db_worker",
+            "--batch",
+            "--no-startup-delay",
+            "--interval",
+            "0",
+            "--no-reload",
+            verbosity=0,
+        )
 
 
 def subscribers(count, language="zh-hans", start=0):

@@ -83,9 +83,10 @@ class SendRig:
 
     def __exit__(self, *exc):
         for worker in self.workers:
-            if worker.poll() is None:
+            if worker.returncode is None and worker.poll() is None:
                 worker.kill()
                 worker.wait()
+            worker.stderr.close()
         self.smtp.__exit__(*exc)
         self.drop()
 
