@@ -6,7 +6,15 @@ from django.contrib import admin
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import categories, health, inbox, issues, links, tokens  # noqa: F401  (each registers its own)
+from . import (  # noqa: F401  (each registers its own)
+    categories,
+    health,
+    inbox,
+    issues,
+    links,
+    subscribers,
+    tokens,
+)
 
 admin.site.site_header = format_lazy("{} · {}", settings.SITE_NAME, _("editors"))
 admin.site.site_title = settings.SITE_NAME

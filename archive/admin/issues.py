@@ -22,11 +22,13 @@ from ..ingest.exporting import export_file_name
 from ..ingest.loading import POSITION_OFFSET, issue_to_doc, load_issue
 from ..ingest.urlnorm import clean_url, normalize_url
 from ..issuemd import render_issue
+from ..mailing import tasks as mailing_tasks
 from ..models import Issue, Link, Section
 from ..publishing import tallies
 from ..search import index as search_index
 from .common import SavesEveryRowForm, TagInputForm, UrlCheckForm, search_link_ids
 from .forms import ImportMarkdownForm
+from .mailings import IssueEmailAdmin
 
 
 def import_preview(doc):
@@ -121,7 +123,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Issue)
-class IssueAdmin(nested_admin.NestedModelAdmin):
+class IssueAdmin(IssueEmailAdmin, nested_admin.NestedModelAdmin):
     list_display = ["label", "display_title", "date", "status_badge", "published_at", "links"]
     list_display_links = ["label", "display_title"]
     list_filter = [StatusFilter, "date"]
@@ -129,7 +131,10 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
     date_hierarchy = "published_at"
     ordering = Issue._meta.ordering
     fieldsets = [
-        (None, {"fields": [("number", "date"), "title", "published_at", "slug"]}),
+        (
+            None,
+            {"fields": [("number", "date"), "title", ("published_at", "send_on_publish"), "slug"]},
+        ),
         (_("Lede"), {"fields": ["lede_heading", "lede"]}),
         (_("Sharing"), {"fields": ["description", "image"], "classes": ["collapse"]}),
     ]
@@ -179,6 +184,8 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
         count = Issue.objects.filter(pk__in=ids).update(published_at=now)
         search_index.schedule_issues(ids)
         tallies.schedule(issues=ids)
+        for issue in Issue.objects.filter(pk__in=ids, send_on_publish=True):
+            mailing_tasks.schedule_send(issue)
         self.message_user(
             request,
             ngettext("%d issue published.", "%d issues published.", count) % count,
@@ -204,6 +211,7 @@ class IssueAdmin(nested_admin.NestedModelAdmin):
                 self.admin_site.admin_view(self.import_markdown),
                 name="archive_issue_import",
             ),
+            *self.email_urls(),
             *super().get_urls(),
         ]
 

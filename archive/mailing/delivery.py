@@ -209,7 +209,18 @@ def recipient_refused(error):
     code = smtp_code(error)
     if code is None:
         return None
-    return code >= 500, f"{code} {error}"
+    return code >= 500, smtp_reply(error)
+
+
+def smtp_reply(error):
+    """The server's reply as it said it: "550 5.1.1 No such user"."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, text = max(error.recipients.values())
+    else:
+        code, text = error.smtp_code, error.smtp_error
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}"
 
 
 def retry_at(attempts):
