@@ -24,7 +24,7 @@ SEND_PERMISSION = "archive.add_mailing"
 
 class TestSendForm(forms.Form):
     address = forms.EmailField(label=_("Send a test to"))
-    language = forms.ChoiceField(label=_("in"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Its language"), choices=settings.LANGUAGES)
 
 
 class IssueEmailAdmin:
