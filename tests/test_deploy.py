@@ -72,3 +72,15 @@ def test_the_checker_runs_check_links_after_the_web_service_has_migrated():
     assert [entry["path"] for entry in checker["env_file"]] == [
         entry["path"] for entry in services["web"]["env_file"]
     ]
+
+
+def test_the_worker_runs_the_task_queue_after_the_web_service_has_migrated():
+    services = compose()["services"]
+    worker = services["worker"]
+    assert "manage.py db_worker" in worker["command"]
+    assert worker["depends_on"]["web"]["condition"] == "service_healthy"
+    assert worker["restart"] == "unless-stopped"
+    assert [entry["path"] for entry in worker["env_file"]] == [
+        entry["path"] for entry in services["web"]["env_file"]
+    ]
+    assert env_example()["EMAIL_URL"] == "console://"

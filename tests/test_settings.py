@@ -71,3 +71,37 @@ def test_sqlite_is_the_default():
         DATABASE_URL="",
     )
     assert result.stdout.strip() == "sqlite", result.stderr
+
+
+def email_settings(**env):
+    names = ["EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"]
+    names += ["EMAIL_USE_TLS", "EMAIL_USE_SSL"]
+    code = (
+        "from django.conf import settings as s; "
+        f"print(s.EMAIL_BACKEND, *(getattr(s, n, '') for n in {names!r}))"
+    )
+    return manage("shell", "--no-imports", "-c", code, **PRODUCTION, **env)
+
+
+def test_email_goes_where_email_url_says():
+    smtp = email_settings(EMAIL_URL="smtp://mailer:p%40ss@smtp.example.com:587").stdout.split()
+    assert smtp == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "587",
+        "mailer",
+        "p@ss",
+        "True",
+        "False",
+    ]
+    smtps = email_settings(EMAIL_URL="smtps://smtp.example.com").stdout.split()
+    assert smtps[1:3] == ["smtp.example.com", "465"] and smtps[-2:] == ["False", "True"]
+    console = email_settings(EMAIL_URL="console://").stdout.split()
+    assert console[0] == "django.core.mail.backends.console.EmailBackend"
+    provider = email_settings(
+        EMAIL_BACKEND="anymail.backends.postmark.EmailBackend",
+        ANYMAIL_POSTMARK_SERVER_TOKEN="token",
+    ).stdout.split()
+    assert provider[0] == "anymail.backends.postmark.EmailBackend"
+    wrong = email_settings(EMAIL_URL="carrier-pigeon://loft")
+    assert wrong.returncode != 0 and "EMAIL_URL must start with" in wrong.stderr

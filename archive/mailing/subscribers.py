@@ -3,7 +3,7 @@ bounces and complaints (from SMTP or a provider's webhook, through django-anymai
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -38,9 +38,13 @@ def request_subscription(address, language, source=Subscriber.Source.FORM):
     with transaction.atomic():
         subscriber = Subscriber.objects.with_address(address).select_for_update().first()
         if subscriber is None:
-            subscriber = Subscriber.objects.create(
-                address=address, language=language, source=source
-            )
+            try:
+                with transaction.atomic():
+                    subscriber = Subscriber.objects.create(
+                        address=address, language=language, source=source
+                    )
+            except IntegrityError:  # the same address, a moment ago, in another request
+                return
         elif subscriber.status in (Subscriber.Status.PENDING, Subscriber.Status.UNSUBSCRIBED):
             # Coming back needs a new confirmation, as the first time did.
             subscriber.status = Subscriber.Status.PENDING
