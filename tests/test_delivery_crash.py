@@ -63,3 +63,14 @@ def test_a_worker_killed_mid_batch_and_started_again_sends_each_message_once():
         assert set(received) == expected
         assert max(received.values()) == 1
         assert rig.states(mailing) == {"sent": SUBSCRIBERS}
+
+
+def test_two_workers_at_once_share_a_mailing_and_send_each_message_once():
+    with SendRig("two-workers") as rig:
+        mailing, queued = rig.queue_mailing(SUBSCRIBERS, number=6, links=10)
+        workers = [rig.start_worker(batch=True) for _ in range(2)]
+        for worker in workers:
+            assert worker.wait(timeout=120) == 0
+        received = Counter(rcpt for rcpts, _message in rig.smtp.handler.messages for rcpt in rcpts)
+        assert len(received) == SUBSCRIBERS and max(received.values()) == 1
+        assert rig.states(mailing) == {"sent": SUBSCRIBERS}

@@ -2,6 +2,7 @@
 bounces, into a real SMTP server on 127.0.0.1 (aiosmtpd)."""
 
 import re
+import time
 from unittest import mock
 
 import pytest
@@ -58,7 +59,9 @@ def subscribers(count, language="zh-hans", start=0):
 
 def an_issue():
     issue = make_issue_with_links(7, links=4)
-    issue.lede = "本期介绍 [站内](/issues/6/) 与 https://example.net/bare 。"
+    issue.lede = (
+        "本期介绍 [站内](/issues/6/) 与 https://example.net/bare 。\n\n![架构图](/static/x.png)"
+    )
     issue.save()
     section = issue.sections.first()
     make_link(section, "Quote only", url="")
@@ -97,7 +100,8 @@ def test_a_subscriber_gets_the_whole_issue_with_both_parts_and_every_header(smtp
     hrefs = re.findall(r'(?:href|src)="([^"]+)"', html)
     assert hrefs and all(h.startswith(("https://", "http://", "mailto:")) for h in hrefs)
     assert https in html and https in text
-    assert "<img" not in html or all("alt=" in tag for tag in re.findall(r"<img[^>]*>", html))
+    (image,) = re.findall(r"<img[^>]*>", html)
+    assert f'src="{SITE}/static/x.png"' in image and 'alt="架构图"' in image
     assert Delivery.objects.get().state == Delivery.State.SENT
 
 
@@ -260,3 +264,11 @@ def test_one_batch_makes_the_same_queries_for_one_subscriber_and_for_five_hundre
     # here); the last, empty claim.
     assert counts[1] == counts[500] == 1 + (4 + 2) + (1 + 2)
     assert len(smtp.messages) == 2 * (1 + 500)
+
+
+def test_email_send_rate_caps_messages_a_second():
+    throttle = delivery.Throttle(10)
+    started = time.monotonic()
+    for _ in range(25):  # the first ten in this second, ten in the next, five in the third
+        throttle.wait()
+    assert time.monotonic() - started >= 1.0
