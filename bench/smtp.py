@@ -75,9 +75,9 @@ class SmtpServer:
     def __init__(self, handler=None, parse=True, latency=0.0):
         self.handler = handler or Sink(parse=parse, latency=latency)
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     def __enter__(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
         self.controller.start()
         return self
 

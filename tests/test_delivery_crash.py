@@ -15,7 +15,8 @@ import pytest
 
 from bench.tools.send import SendRig
 
-pytestmark = pytest.mark.django_db
+# The scratch database is made and dropped outside any transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SUBSCRIBERS = 300
 KILL_AT = 120

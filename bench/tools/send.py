@@ -78,7 +78,11 @@ class SendRig:
 
     def __enter__(self):
         self.smtp.__enter__()
-        self.manage("migrate", "--noinput")
+        try:
+            self.manage("migrate", "--noinput")
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc):
