@@ -23,6 +23,7 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from .history import trash  # noqa: F401  (connect receivers)
         from .ingest.urlnorm import extend_tracking_parameters
         from .mailing import signals as mailing_signals  # noqa: F401  (connect receivers)
         from .publishing import cache, signals  # noqa: F401  (connect the receivers of both)

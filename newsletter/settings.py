@@ -328,6 +328,9 @@ DELIVERY_ATTEMPTS = env_int("DELIVERY_ATTEMPTS", 5)
 DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 300)
 DELIVERY_RETRY_SECONDS = env_int("DELIVERY_RETRY_SECONDS", 60)  # the first retry's wait
 
+# Days what editors delete stays in the trash (manage.py empty_trash removes what is older).
+TRASH_DAYS = env_int("TRASH_DAYS", 30)
+
 # Background work (sending email) runs on a task queue kept in the database (django-tasks):
 # `manage.py db_worker` is its worker, as many of them as you like.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

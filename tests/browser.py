@@ -48,3 +48,24 @@ def browser_page(live_server, **options):
         # its own context); close it, or PostgreSQL cannot drop the test database.
         connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@contextmanager
+def browser_pages(live_server, count):
+    """``count`` pages, each in a context of its own (its own cookies: another person)."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pages = []
+        for _ in range(count):
+            context = browser.new_context(
+                base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-GB"
+            )
+            context.set_default_timeout(15_000)
+            pages.append(context.new_page())
+        yield pages
+        browser.close()
+        connections.close_all()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -9,7 +9,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ..models import Category, CategoryAlias, Link, Section
+from ..history import audit, revisions
+from ..models import AuditEvent, Category, CategoryAlias, Issue, Link, Section, Via
 from ..publishing import tallies
 from ..search import index as search_index
 
@@ -27,13 +28,17 @@ class MergeForm(forms.Form):
         self.fields["target"].queryset = categories
 
 
-def merge_categories(sources, target):
+def merge_categories(sources, target, user=None):
     """Move the sections (and so the links) of ``sources`` to ``target``, delete them, and
-    keep their slugs as aliases of ``target`` so their old addresses redirect."""
+    keep their slugs as aliases of ``target`` so their old addresses redirect. Each issue
+    touched gets a revision; the audit log says who merged what."""
     sources = [category for category in sources if category.pk != target.pk]
     with transaction.atomic():
         sections = Section.objects.filter(category__in=sources)
         issue_ids = set(sections.values_list("issue_id", flat=True))
+        touched = list(Issue.objects.filter(pk__in=issue_ids))
+        for issue in touched:
+            revisions.ensure_baseline(issue)
         link_ids = list(Link.objects.filter(section__in=sections).values_list("pk", flat=True))
         sections.update(category=target)
         Link.objects.filter(pk__in=link_ids).update(category=target)  # kept on the link too
@@ -46,6 +51,10 @@ def merge_categories(sources, target):
         Category.objects.filter(pk__in=[category.pk for category in sources]).delete()
         tallies.schedule(issues=issue_ids, keys=keys)
         search_index.schedule(link_ids)
+        note = ", ".join(category.name for category in sources) + f" → {target.name}"
+        for issue in touched:
+            revisions.record(issue, Via.MERGE, user, note)
+        audit.record(AuditEvent.Action.MERGE, None, user, note)
     return len(sources), len(link_ids)
 
 
@@ -82,7 +91,7 @@ class CategoryAdmin(admin.ModelAdmin):
         form = MergeForm(request.POST if "apply" in request.POST else None, categories=chosen)
         if form.is_valid():
             target = form.cleaned_data["target"]
-            merged, moved = merge_categories(list(chosen), target)
+            merged, moved = merge_categories(list(chosen), target, request.user)
             self.message_user(
                 request,
                 ngettext(

@@ -8,7 +8,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ..models import LinkHealth, http_url_validator
+from ..history import audit, revisions
+from ..models import AuditEvent, LinkHealth, Via, http_url_validator
 from ..publishing import tallies
 
 Verdict = LinkHealth.Verdict
@@ -87,8 +88,14 @@ class LinkHealthAdmin(admin.ModelAdmin):
         with transaction.atomic():
             if replacement and replacement != health.link.url:
                 link = health.link
+                issue = link.section.issue
+                revisions.ensure_baseline(issue)
+                old_url = link.url
                 link.url = replacement
                 link.save()  # cleaned, normalised, indexed, recounted like any edit
+                note = f"{old_url} → {link.url}"
+                revisions.record(issue, Via.URL, request.user, note)
+                audit.record(AuditEvent.Action.URL, issue, request.user, note)
                 # The new address is unchecked: nothing shown, first in the next run.
                 health.checked_at, health.status, health.error = None, None, ""
                 health.verdict, health.final_url, health.archived_url = "", "", ""

@@ -157,7 +157,7 @@ class InboxItemAdmin(admin.ModelAdmin):
         form = AddToIssueForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             issue, category = form.cleaned_data["issue"], form.cleaned_data["category"]
-            links = add_items_to_issue(items, issue, category)
+            links = add_items_to_issue(items, issue, category, request.user)
             self.message_user(
                 request,
                 format_html(

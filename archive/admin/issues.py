@@ -17,17 +17,19 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..history import audit
 from ..ingest import duplicates
 from ..ingest.exporting import export_file_name
 from ..ingest.loading import POSITION_OFFSET, issue_to_doc, load_issue
 from ..ingest.urlnorm import clean_url, normalize_url
 from ..issuemd import render_issue
 from ..mailing import tasks as mailing_tasks
-from ..models import Issue, Link, Section
+from ..models import AuditEvent, Issue, Link, Section
 from ..publishing import tallies
 from ..search import index as search_index
 from .common import SavesEveryRowForm, TagInputForm, UrlCheckForm, search_link_ids
 from .forms import ImportMarkdownForm
+from .history import IssueHistoryAdmin, record_publication
 from .mailings import IssueEmailAdmin
 
 
@@ -123,7 +125,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Issue)
-class IssueAdmin(IssueEmailAdmin, nested_admin.NestedModelAdmin):
+class IssueAdmin(IssueHistoryAdmin, IssueEmailAdmin, nested_admin.NestedModelAdmin):
     list_display = ["label", "display_title", "date", "status_badge", "published_at", "links"]
     list_display_links = ["label", "display_title"]
     list_filter = [StatusFilter, "date"]
@@ -181,7 +183,10 @@ class IssueAdmin(IssueEmailAdmin, nested_admin.NestedModelAdmin):
         now = timezone.now()
         chosen = queryset.filter(Q(published_at__isnull=True) | Q(published_at__gt=now))
         ids = list(chosen.values_list("pk", flat=True))
+        before = {issue.pk: issue for issue in Issue.objects.filter(pk__in=ids)}
         count = Issue.objects.filter(pk__in=ids).update(published_at=now)
+        for issue in Issue.objects.filter(pk__in=ids):
+            record_publication(before[issue.pk], issue, request.user)
         search_index.schedule_issues(ids)
         tallies.schedule(issues=ids)
         for issue in Issue.objects.filter(pk__in=ids, send_on_publish=True):
@@ -195,7 +200,10 @@ class IssueAdmin(IssueEmailAdmin, nested_admin.NestedModelAdmin):
     @admin.action(description=_("Unpublish (back to draft)"))
     def unpublish(self, request, queryset):
         ids = list(queryset.exclude(published_at=None).values_list("pk", flat=True))
+        before = {issue.pk: issue for issue in Issue.objects.filter(pk__in=ids)}
         count = Issue.objects.filter(pk__in=ids).update(published_at=None)
+        for issue in Issue.objects.filter(pk__in=ids):
+            record_publication(before[issue.pk], issue, request.user)
         search_index.schedule_issues(ids)
         tallies.schedule(issues=ids)
         self.message_user(
@@ -225,8 +233,15 @@ class IssueAdmin(IssueEmailAdmin, nested_admin.NestedModelAdmin):
             doc = form.cleaned_data["doc"]
             if "confirm" in request.POST:
                 result = load_issue(
-                    doc, publish=False, source=form.cleaned_data.get("file_name") or ""
+                    doc,
+                    publish=False,
+                    source=form.cleaned_data.get("file_name") or "",
+                    user=request.user,
                 )
+                if result.outcome != "unchanged":
+                    audit.record(
+                        AuditEvent.Action.IMPORT, result.issue, request.user, result.outcome
+                    )
                 outcomes = {
                     "created": _("%(label)s created from Markdown: %(links)d links."),
                     "updated": _("%(label)s updated from Markdown: %(links)d links."),

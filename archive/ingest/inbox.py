@@ -8,25 +8,30 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from ..models import BookmarkletKey, InboxItem, Link, Section
+from ..models import BookmarkletKey, InboxItem, Link, Section, Via
 from ..publishing import tallies
 from . import duplicates, outbound
 
 BOOKMARKLET_SALT = "archive.inbox.bookmarklet"
 
 
-def add_items_to_issue(items, issue, category):
+def add_items_to_issue(items, issue, category, user=None):
     """Make each item a link at the end of ``issue``'s section for ``category`` (made if
-    needed), keeping its title, note (as annotation) and tags. One transaction."""
+    needed), keeping its title, note (as annotation) and tags. One transaction, recorded as
+    a revision of the issue."""
+    from ..history import revisions
+
     created = []
     with transaction.atomic():
+        revisions.ensure_baseline(issue)
         section = issue.sections.filter(category=category).order_by("position").first()
         if section is None:
-            position = (issue.sections.aggregate(top=Max("position"))["top"] or -1) + 1
+            top = issue.sections.aggregate(top=Max("position"))["top"]
+            position = 0 if top is None else top + 1
             section = Section.objects.create(issue=issue, category=category, position=position)
-        next_position = (
-            section.links.filter(parent=None).aggregate(top=Max("position"))["top"] or -1
-        ) + 1
+        # (A section whose last link stands at 0 goes on at 1: "or -1" would say 0 again.)
+        top = section.links.filter(parent=None).aggregate(top=Max("position"))["top"]
+        next_position = 0 if top is None else top + 1
         for offset, item in enumerate(items):
             link = Link.objects.create(
                 section=section,
@@ -42,6 +47,7 @@ def add_items_to_issue(items, issue, category):
             item.save(update_fields=["status", "link"])
             created.append(link)
         tallies.schedule(issues=[issue.pk])
+        revisions.record(issue, Via.INBOX, user)
     return created
 
 

@@ -26,6 +26,7 @@ from ..models import (
     Link,
     Section,
     TaggedLink,
+    Via,
     link_rank,
     tag_names_by_link,
     unicode_slug,
@@ -158,11 +159,16 @@ def wants_publishing(issue, doc, publish):
     return issue.is_public and issue.date != doc.date
 
 
-def load_issue(doc, *, publish=False, now=None, source="", undated_at=None):
+def load_issue(
+    doc, *, publish=False, now=None, source="", undated_at=None, via=Via.IMPORT, user=None, note=""
+):
     """Create or update the issue ``doc`` describes, in one transaction.
 
     ``source`` names the file it came from. With ``publish``, the issue is published at its
-    date; an undated one at ``undated_at`` (a date) when given, else now."""
+    date; an undated one at ``undated_at`` (a date) when given, else now. A change is
+    recorded as a revision, made ``via`` the importer unless said otherwise, by ``user``."""
+    from ..history import revisions
+
     with transaction.atomic():
         issue = Issue.objects.select_for_update().filter(**issue_key(doc)).first()
         link_count = sum(1 for _ in doc.iter_entries())
@@ -177,6 +183,7 @@ def load_issue(doc, *, publish=False, now=None, source="", undated_at=None):
             return LoadResult(issue, "unchanged", len(doc.sections), link_count)
 
         outcome = "created" if issue is None else "updated"
+        revisions.ensure_baseline(issue)
         issue = issue or Issue(number=doc.number, slug=doc.slug)
         issue.title = doc.title
         issue.date = doc.date
@@ -196,6 +203,7 @@ def load_issue(doc, *, publish=False, now=None, source="", undated_at=None):
             _write_sections(issue, doc)
         search_index.refresh(Link.objects.filter(section__issue=issue).values_list("pk", flat=True))
         tallies.schedule(issues=[issue.pk])
+        revisions.record(issue, via, user, note)
         return LoadResult(issue, outcome, len(doc.sections), link_count)
 
 

@@ -38,7 +38,8 @@ from django.db import transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from ..models import Delivery, Mailing, Subscriber
+from ..history import audit
+from ..models import AuditEvent, Delivery, Mailing, Subscriber
 from . import compose, subscribers
 
 BATCH = 100  # deliveries a worker claims at a time
@@ -85,6 +86,12 @@ def start_mailing(issue, user=None, automatic=False):
             tasks.deliver.enqueue(mailing.pk)
         if queued:
             watch_later(mailing.pk)
+        audit.record(
+            AuditEvent.Action.SEND,
+            issue,
+            user,
+            ("automatic: " if automatic else "") + f"{queued} subscribers",
+        )
     return mailing, queued
 
 

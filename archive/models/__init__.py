@@ -3,6 +3,7 @@
 
 from .fields import HttpURLField, http_only, http_url_validator, refuse_unsafe_url
 from .health import NEVER_CHECKED, LinkCheck, LinkHealth, checked_order
+from .history import AuditEvent, Revision, TrashItem, Via
 from .inbox import ApiToken, BookmarkletKey, InboxItem, InboxItemQuerySet, TaggedInboxItem
 from .issues import (
     NO_DATE,
@@ -28,6 +29,7 @@ __all__ = [
     "PREVIEW_PERMISSION",
     "ApiToken",
     "ArchiveState",
+    "AuditEvent",
     "BookmarkletKey",
     "Category",
     "CategoryAlias",
@@ -43,10 +45,13 @@ __all__ = [
     "LinkCheck",
     "LinkHealth",
     "LinkQuerySet",
+    "Revision",
     "SearchEntry",
     "Section",
     "TaggedInboxItem",
     "TaggedLink",
+    "TrashItem",
+    "Via",
     "Subscriber",
     "Tally",
     "checked_order",

@@ -9,6 +9,7 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import translation
 
+from archive.history import audit
 from archive.ingest import relative
 from archive.ingest.loading import load_issue, undated_publish_dates
 from archive.ingest.sources import (
@@ -24,7 +25,7 @@ from archive.ingest.urlnorm import clean_url, tracking_parameters
 from archive.issuemd import ParseError
 from archive.issuemd.parse import ENTRY_STYLES
 from archive.management.progress import Progress
-from archive.models import Issue
+from archive.models import AuditEvent, Issue
 
 CONFLICT_CHOICES = ("fail", "skip", "update")
 LANGUAGES = ("en", "zh-hans")
@@ -230,6 +231,10 @@ class Command(BaseCommand):
             )
         self.report_unresolved(unresolved, base_url, verbosity)
         self.report_collisions(collisions, on_conflict, verbosity)
+        if not dry_run and (outcomes["created"] or outcomes["updated"]):
+            audit.record(
+                AuditEvent.Action.IMPORT, None, None, f"manage.py import_markdown: {summary}"
+            )
         if failures:
             done = sum(outcomes.values())
             raise CommandError(summary, returncode=2 if done else 1)

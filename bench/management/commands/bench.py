@@ -7,6 +7,7 @@
     lighthouse   Lighthouse scores of the main pages, both languages, mobile and desktop
     load         64 connections for a minute, an edit under load, PostgreSQL restarted
     send         email messages a second from 1 and 4 queue workers, a worker's memory
+    history      the cost of a save with its revision, and a revision's size
 
 ``manage.py bench TOOL --help`` lists a tool's options."""
 
@@ -23,6 +24,7 @@ TOOLS = {
     "lighthouse": "bench.tools.lighthouse",
     "load": "bench.tools.load",
     "send": "bench.tools.send",
+    "history": "bench.tools.history",
 }
 
 
