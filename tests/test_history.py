@@ -305,3 +305,15 @@ def test_publishing_scheduling_and_sending_are_in_the_audit_log(editor_client, e
     assert AuditEvent.objects.filter(pk=event.pk).exists()
     history = editor_client.get(f"/admin/archive/issue/{draft.pk}/history/").content.decode()
     assert scheduled in history
+
+
+def test_a_link_edited_or_deleted_on_its_own_page_is_a_change_of_its_issue(editor_client, issue):
+    link = Link.objects.get(title="Why SQLite")
+    data = form_data(editor_client.get(f"/admin/archive/link/{link.pk}/change/"))
+    data["annotation"] = "改在链接页上"
+    assert editor_client.post(f"/admin/archive/link/{link.pk}/change/", data).status_code == 302
+    assert "改在链接页上" in revisions.latest(issue).markdown
+    editor_client.post(f"/admin/archive/link/{link.pk}/delete/", {"post": "yes"})
+    assert not Link.objects.filter(pk=link.pk).exists()
+    assert TrashItem.objects.get().label == "Why SQLite"
+    assert "Why SQLite" not in revisions.latest(issue).markdown

@@ -157,6 +157,42 @@ class IssueHistoryAdmin:
         return TemplateResponse(request, "admin/archive/issue/history.html", context)
 
 
+class LinkHistoryAdmin:
+    """Mixed into LinkAdmin: a link edited or deleted on its own page is a change of its
+    issue (a revision), and a deleted one goes to the trash."""
+
+    def save_model(self, request, obj, form, change):
+        issues = issues_of([obj.pk] if change else [], [obj.section_id])
+        for issue in issues:
+            revisions.ensure_baseline(issue)
+        super().save_model(request, obj, form, change)
+        self.recorded = issues
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # its tags
+        for issue in issues_of([], [form.instance.section_id]) | set(self.recorded):
+            revisions.record(issue, Via.ADMIN, request.user)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, type(obj).objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        issues = issues_of(list(queryset.values_list("pk", flat=True)), [])
+        for issue in issues:
+            revisions.ensure_baseline(issue)
+        with trash.collecting(request.user):
+            for link in queryset:
+                link.delete()
+        for issue in issues:
+            revisions.record(issue, Via.ADMIN, request.user)
+
+
+def issues_of(link_ids, section_ids):
+    from django.db.models import Q
+
+    return set(Issue.objects.filter(Q(sections__links__in=link_ids) | Q(sections__in=section_ids)))
+
+
 def record_publication(before, after, user):
     """Publish, unpublish and schedule, as the audit log says them."""
     old = before.published_at if before is not None else None

@@ -13,12 +13,13 @@ from ..ingest.urlnorm import clean_url, normalize_url
 from ..issuemd.inline import url_problem
 from ..models import Link, may_preview
 from .common import TagInputForm, search_link_ids
+from .history import LinkHistoryAdmin
 
 TAG_SUGGESTIONS = 15
 
 
 @admin.register(Link)
-class LinkAdmin(admin.ModelAdmin):
+class LinkAdmin(LinkHistoryAdmin, admin.ModelAdmin):
     form = TagInputForm
     list_display = ["title", "domain", "issue_number", "section_category", "tag_names"]
     list_filter = ["section__category", "section__issue__published_at"]
