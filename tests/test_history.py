@@ -146,6 +146,18 @@ def test_restoring_brings_back_the_issue_after_each_kind_of_change(editor_client
         Category.objects.get(name="工具"),
         editor,
     )
+    # The composer, and a URL replaced in link health.
+    data = composer(editor_client, issue)
+    data["title"] = "改过的标题"
+    editor_client.post(change_url(issue), data)
+    from archive.models import LinkHealth
+
+    health = LinkHealth.objects.create(link=Link.objects.get(title="Why SQLite"), verdict="gone")
+    data = form_data(editor_client.get(f"/admin/archive/linkhealth/{health.pk}/change/"))
+    data["replacement"] = "https://www.sqlite.org/whentouse.html"
+    editor_client.post(f"/admin/archive/linkhealth/{health.pk}/change/", data)
+    vias = set(Revision.objects.filter(issue=issue).values_list("via", flat=True))
+    assert vias >= {Via.IMPORT, Via.MERGE, Via.INBOX, Via.ADMIN, Via.URL}
     assert revisions.markdown_of(issue) != original.markdown
 
     answer = editor_client.post(
@@ -160,6 +172,8 @@ def test_restoring_brings_back_the_issue_after_each_kind_of_change(editor_client
     assert snapshot() == recounted()
     page = editor_client.get(f"/issues/{issue.number}/").content.decode()
     assert "Rust 1.80" in page and "Rust 1.81" not in page and "Why SQLite" in page
+    assert "https://sqlite.org/why.html" in page and "whentouse" not in page
+    assert Category.objects.filter(name="文章").exists()  # merged away, and back
 
 
 def test_the_history_page_lists_revisions_and_compares_any_two(editor_client, issue):
@@ -176,6 +190,22 @@ def test_the_history_page_lists_revisions_and_compares_any_two(editor_client, is
 def test_an_issue_deleted_in_the_admin_goes_to_the_trash_and_nowhere_else(
     editor_client, client, issue
 ):
+    link = Link.objects.get(title="Rust 1.80")
+    pages = ["/issues/5/", f"/links/{link.pk}/", "/categories/工具/"]
+    surfaces = {
+        "/": "Rust 1.80",
+        "/feed/": "Rust 1.80",
+        "/categories/": "工具",
+        "/sitemap-issues.xml": "/issues/5/",
+        "/search/?q=Rust": "Rust 1.80",
+        "/api/v1/issues/": "第五期",
+        "/api/v1/links/": "Rust 1.80",
+    }
+    for path in pages:
+        assert client.get(path).status_code == 200, path
+    for path, text in surfaces.items():
+        assert text in client.get(path).content.decode(), path
+
     editor_client.post(
         "/admin/archive/issue/",
         {"action": "delete_selected", "_selected_action": [issue.pk], "post": "yes"},
@@ -183,10 +213,10 @@ def test_an_issue_deleted_in_the_admin_goes_to_the_trash_and_nowhere_else(
     assert not Issue.objects.exists()
     item = TrashItem.objects.get()
     assert item.kind == "issue" and "Rust 1.80" in item.markdown
-    for path in ["/issues/5/", "/links/1/", "/categories/工具/"]:
+    for path in pages:
         assert client.get(path).status_code == 404, path
-    for path in ["/", "/feed/", "/sitemap-issues.xml", "/search/?q=Rust", "/api/v1/issues"]:
-        assert "Rust 1.80" not in client.get(path).content.decode(), path
+    for path, text in surfaces.items():
+        assert text not in client.get(path).content.decode(), path
     assert snapshot() == recounted()
 
     editor_client.post(
