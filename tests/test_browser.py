@@ -59,6 +59,9 @@ def test_editor_publishes_an_issue_and_readers_see_it(page, django_user_model, t
         page.fill(f"[name={prefix}-annotation]", f"* {title} 的注释")
         page.fill(f"[name={prefix}-tags]", "命令行")
 
+    # The composer's own requests (URL checks, tag suggestions) finish first: the test
+    # server shares one SQLite connection between its threads, so no two may overlap.
+    page.wait_for_load_state("networkidle")
     page.click("input[name=_save]")
     page.wait_for_url("**/admin/archive/issue/")
     assert page.locator(".messagelist .success").count() == 1

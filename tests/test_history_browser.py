@@ -54,10 +54,12 @@ def test_two_editors_at_once_in_real_browsers(live_server, editors):
         log_in(bob, "bob", path)
 
         alice.fill("#id_title", "Alice's title")
+        alice.wait_for_load_state("networkidle")  # one request at a time on the test server
         alice.click("input[name=_continue]")
         alice.wait_for_selector(".messagelist .success")
 
         bob.fill("#id_lede", "Bob's lede, typed while Alice saved")
+        bob.wait_for_load_state("networkidle")
         bob.click("input[name=_continue]")
         conflict = bob.locator(".conflict[role=alert]")
         conflict.wait_for()
@@ -66,6 +68,7 @@ def test_two_editors_at_once_in_real_browsers(live_server, editors):
         assert Issue.objects.get(pk=issue.pk).lede == ""  # not applied
 
         bob.check("#id_apply_anyway")
+        bob.wait_for_load_state("networkidle")
         bob.click("input[name=_continue]")
         bob.wait_for_selector(".messagelist .success")
 

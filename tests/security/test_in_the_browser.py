@@ -110,6 +110,9 @@ def test_every_page_works_under_the_policy_with_no_violation(page, editor, live_
     page.fill("[name=sections-0-links-0-url]", "https://www.postgresql.org/about/")
     page.locator("#sections-0-links-0 .url-featured").wait_for(state="attached")
     page.fill("[name=sections-0-links-0-tags]", "cli")
+    # The composer's own requests (URL checks, tag suggestions) finish first: the test
+    # server shares one SQLite connection between its threads, so no two may overlap.
+    page.wait_for_load_state("networkidle")
     page.click("input[name=_save]")
     page.wait_for_url("**/admin/archive/issue/")
     watched.check("the composer")
