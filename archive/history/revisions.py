@@ -10,7 +10,7 @@ import hashlib
 
 from django.db import transaction
 
-from ..models import Issue, Revision, Via
+from ..models import AuditEvent, Revision, Via
 from . import audit
 
 
@@ -66,13 +66,9 @@ def restore(revision, user=None):
         ensure_baseline(issue)
         result = load_issue(doc, via=Via.RESTORE, user=user, note=f"#{revision.pk}")
         audit.record(
-            audit.AuditEvent.Action.RESTORE,
+            AuditEvent.Action.RESTORE,
             issue,
             user,
             f"revision {revision.pk} of {revision.created_at:%Y-%m-%d %H:%M}",
         )
     return result
-
-
-def issue_of(revision_or_pk):
-    return Issue.objects.get(revisions=revision_or_pk)

@@ -2,12 +2,12 @@
 bounces and complaints (from SMTP or a provider's webhook, through django-anymail) do."""
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ..models import Subscriber
+from ..views.limits import over_the_limit
 
 CONFIRMATIONS_PER_ADDRESS_HOUR = 3  # a stranger cannot flood someone's inbox with them
 
@@ -21,11 +21,7 @@ def normalized(address):
 
 def _may_send_confirmation(address):
     key = f"archive:subscribe:to:{address.lower()}"
-    try:
-        cache.add(key, 0, 60 * 60)
-        return cache.incr(key) <= CONFIRMATIONS_PER_ADDRESS_HOUR
-    except Exception:  # noqa: BLE001 (no cache: the per-client limit still holds)
-        return True
+    return not over_the_limit(key, CONFIRMATIONS_PER_ADDRESS_HOUR)
 
 
 def request_subscription(address, language, source=Subscriber.Source.FORM):

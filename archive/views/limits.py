@@ -9,6 +9,7 @@ proxies (the default), or when the header is short or not an address, it is ``RE
 import ipaddress
 
 from django.conf import settings
+from django.core.cache import cache
 
 
 def client_address(request):
@@ -25,3 +26,13 @@ def client_address(request):
         return str(ipaddress.ip_address(hop))
     except ValueError:
         return remote
+
+
+def over_the_limit(key, limit, seconds=60 * 60):
+    """Count one more under ``key`` for ``seconds``; True once past ``limit``. Without a
+    cache there is no limit rather than no service."""
+    try:
+        cache.add(key, 0, seconds)
+        return cache.incr(key) > limit
+    except Exception:  # noqa: BLE001 (the cache is down)
+        return False

@@ -7,7 +7,6 @@ without one the page can be cached like the others."""
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -15,9 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ..ingest.inbox import save_to_inbox
 from ..models import InboxItem
-from .limits import client_address
-
-RATE_SECONDS = 60 * 60
+from .limits import client_address, over_the_limit
 
 
 class SuggestionForm(forms.Form):
@@ -42,14 +39,11 @@ class SuggestionForm(forms.Form):
         return url
 
 
-def over_the_limit(request):
+def too_many(request):
     """Count this suggestion against the sender's address; True past the hour's limit."""
-    key = f"archive:suggest:{client_address(request)}"
-    try:
-        cache.add(key, 0, RATE_SECONDS)
-        return cache.incr(key) > settings.SUGGESTIONS_PER_HOUR
-    except Exception:  # noqa: BLE001 (no cache: no limit rather than no suggestions)
-        return False
+    return over_the_limit(
+        f"archive:suggest:{client_address(request)}", settings.SUGGESTIONS_PER_HOUR
+    )
 
 
 @csrf_exempt
@@ -58,7 +52,7 @@ def suggest(request):
         raise Http404("Suggestions are off.")
     form = SuggestionForm(request.POST or None)
     if request.method == "POST":
-        if over_the_limit(request):
+        if too_many(request):
             return render(
                 request, "archive/suggest.html", {"form": form, "limited": True}, status=429
             )
